@@ -1,0 +1,228 @@
+// Package csvin reads the CSV files people bring: UTF-8 or Windows-1252,
+// comma or semicolon, with or without a byte-order mark, quoted newlines, and
+// header names matched without regard to case, accents, spaces or language.
+// Standard library only.
+package csvin
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// LineError says why one line of a file was rejected. Key names a message in
+// the translation catalogue; Args fills it.
+type LineError struct {
+	Line  int
+	Field string
+	Key   string
+	Args  map[string]any
+}
+
+// ErrEmpty is returned for a file with no header row.
+var ErrEmpty = errors.New("the file is empty")
+
+// Reader yields the records of a CSV file after its header row.
+type Reader struct {
+	r       *csv.Reader
+	header  []string // folded header names
+	columns map[string]int
+	line    int
+}
+
+// Decode returns data as UTF-8 text: a UTF-8 byte-order mark is dropped, and
+// text that is not valid UTF-8 is read as Windows-1252.
+func Decode(data []byte) []byte {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(data) {
+		return data
+	}
+	var b bytes.Buffer
+	b.Grow(len(data) + len(data)/8)
+	for _, c := range data {
+		switch {
+		case c < 0x80:
+			b.WriteByte(c)
+		case c >= 0x80 && c <= 0x9f:
+			b.WriteRune(cp1252[c-0x80])
+		default:
+			b.WriteRune(rune(c)) // Latin-1 range coincides with Unicode
+		}
+	}
+	return b.Bytes()
+}
+
+// cp1252 maps bytes 0x80–0x9F of Windows-1252 to Unicode (undefined bytes map
+// to U+FFFD).
+var cp1252 = [32]rune{
+	'€', '\uFFFD', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\uFFFD', 'Ž', '\uFFFD',
+	'\uFFFD', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\uFFFD', 'ž', 'Ÿ',
+}
+
+// sniffDelimiter picks ';' when the header line has more semicolons than
+// commas outside quotes, ',' otherwise.
+func sniffDelimiter(data []byte) rune {
+	var commas, semis, tabs int
+	inQuote := false
+	for _, c := range data {
+		switch c {
+		case '"':
+			inQuote = !inQuote
+		case ',':
+			if !inQuote {
+				commas++
+			}
+		case ';':
+			if !inQuote {
+				semis++
+			}
+		case '\t':
+			if !inQuote {
+				tabs++
+			}
+		case '\n':
+			if !inQuote {
+				goto done
+			}
+		}
+	}
+done:
+	switch {
+	case semis > commas && semis >= tabs:
+		return ';'
+	case tabs > commas && tabs > semis:
+		return '\t'
+	}
+	return ','
+}
+
+// NewReader reads the header row of data. aliases maps each canonical column
+// name to the names it may carry in a file (English, French…); the canonical
+// name itself is always accepted.
+func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
+	data = Decode(data)
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sniffDelimiter(data)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = false
+	head, err := r.Read()
+	if err == io.EOF {
+		return nil, ErrEmpty
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the header row: %w", err)
+	}
+	lookup := map[string]string{}
+	for canon, names := range aliases {
+		lookup[FoldHeader(canon)] = canon
+		for _, n := range names {
+			lookup[FoldHeader(n)] = canon
+		}
+	}
+	rd := &Reader{r: r, columns: map[string]int{}, line: 1}
+	for i, h := range head {
+		f := FoldHeader(h)
+		rd.header = append(rd.header, f)
+		if canon, ok := lookup[f]; ok {
+			if _, dup := rd.columns[canon]; !dup {
+				rd.columns[canon] = i
+			}
+		}
+	}
+	return rd, nil
+}
+
+// Has reports whether the file has the canonical column.
+func (rd *Reader) Has(column string) bool { _, ok := rd.columns[column]; return ok }
+
+// Missing returns the canonical columns among want that the file lacks.
+func (rd *Reader) Missing(want ...string) []string {
+	var out []string
+	for _, w := range want {
+		if !rd.Has(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Record is one data row, read by canonical column name.
+type Record struct {
+	Line   int // line number of the record's first line in the file (header = 1)
+	fields []string
+	cols   map[string]int
+}
+
+// Get returns the trimmed value of a canonical column, "" when absent.
+func (rec Record) Get(column string) string {
+	i, ok := rec.cols[column]
+	if !ok || i >= len(rec.fields) {
+		return ""
+	}
+	return strings.TrimSpace(rec.fields[i])
+}
+
+// Blank reports whether every field of the record is empty.
+func (rec Record) Blank() bool {
+	for _, f := range rec.fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Next returns the next record, or io.EOF. A malformed line returns a
+// *csv.ParseError; the reader can go on after it.
+func (rd *Reader) Next() (Record, error) {
+	fields, err := rd.r.Read()
+	if err != nil {
+		return Record{}, err
+	}
+	line, _ := rd.r.FieldPos(0)
+	rd.line = line
+	return Record{Line: line, fields: fields, cols: rd.columns}, nil
+}
+
+// FoldHeader normalises a header name: lower case, no accents, no spaces,
+// underscores, dashes or dots.
+func FoldHeader(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		if f, ok := headerFold[r]; ok {
+			b.WriteString(f)
+			continue
+		}
+		switch {
+		case r == ' ' || r == '_' || r == '-' || r == '.' || r == '\'' || r == '’' || r == '\u00a0':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var headerFold = map[rune]string{
+	'à': "a", 'â': "a", 'ä': "a", 'á': "a", 'ç': "c", 'è': "e", 'é': "e", 'ê': "e", 'ë': "e",
+	'î': "i", 'ï': "i", 'í': "i", 'ô': "o", 'ö': "o", 'ó': "o", 'ù': "u", 'û': "u", 'ü': "u", 'ú': "u",
+	'œ': "oe", 'æ': "ae", 'ß': "ss",
+}
+
+// SafeCell protects a value written to a CSV export against spreadsheet
+// formula injection: a cell starting with =, +, -, @, tab or carriage return
+// is prefixed with a quote so spreadsheets show it as text.
+func SafeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
