@@ -40,15 +40,15 @@ func TestResolve(t *testing.T) {
 	tests := []struct {
 		in, wantNIS string
 	}{
-		{"52012", "52012"},         // NIS code
-		{"6200", "52012"},          // postal code of Châtelet
-		{"Châtelet", "52012"},      // name with accent
-		{"CHATELET", "52012"},      // capitals, no accent
-		{" mouscron ", "57096"},    // spaces
-		{"Lüttich", "62063"},       // German name of Liège
-		{"Luik", "62063"},          // Dutch name
-		{"Ecaussinnes", "55050"},   // Statbel spelling
-		{"Écaussinnes", "55050"},   // display spelling
+		{"52012", "52012"},            // NIS code
+		{"6200", "52012"},             // postal code of Châtelet
+		{"Châtelet", "52012"},         // name with accent
+		{"CHATELET", "52012"},         // capitals, no accent
+		{" mouscron ", "57096"},       // spaces
+		{"Lüttich", "62063"},          // German name of Liège
+		{"Luik", "62063"},             // Dutch name
+		{"Ecaussinnes", "55050"},      // Statbel spelling
+		{"Écaussinnes", "55050"},      // display spelling
 		{"Louvain-la-Neuve", "25121"}, // a locality, not a commune
 		{"4000 Liège", "62063"},
 		{"82039", "82039"}, // merged Bastogne
