@@ -223,3 +223,15 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// Backup writes a consistent copy of a SQLite database to file while others
+// keep reading and writing (VACUUM INTO reads one snapshot).
+func (db *DB) Backup(ctx context.Context, file string) error {
+	if db.Engine != SQLite {
+		return errors.New("backup: use pg_dump for PostgreSQL")
+	}
+	if _, err := db.w.ExecContext(ctx, "VACUUM INTO $1", file); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}

@@ -18,6 +18,8 @@ type Store struct {
 	Providers   *ProviderStore
 	Budget      *BudgetStore
 	Sessions    *SessionStore
+	Outbox      *OutboxStore
+	Jobs        *JobStore
 }
 
 // New builds the stores over db.
@@ -31,6 +33,8 @@ func New(db *DB) *Store {
 		Providers:   &ProviderStore{db: db},
 		Budget:      &BudgetStore{db: db},
 		Sessions:    &SessionStore{db: db},
+		Outbox:      &OutboxStore{db: db},
+		Jobs:        &JobStore{db: db},
 	}
 }
 

@@ -1,0 +1,87 @@
+package campaign
+
+import (
+	"testing"
+	"time"
+)
+
+var brussels, _ = time.LoadLocation("Europe/Brussels")
+
+func TestFirstSession(t *testing.T) {
+	tests := []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC), "2027-03-17 18:30"},
+		{time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC), "2027-03-17 18:30"},
+		{time.Date(2027, 3, 17, 18, 0, 0, 0, time.UTC), "2028-03-17 18:30"}, // 19:00 in Brussels: too late
+		{time.Date(2027, 12, 31, 12, 0, 0, 0, time.UTC), "2028-03-17 18:30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.now.String(), func(t *testing.T) {
+			if got := FirstSession(tt.now, brussels).Format("2006-01-02 15:04"); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDemo(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	d, err := NewDemo(now, brussels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTowns := []string{"52012", "57096", "84043", "62051", "57003", "83034", "92142", "83012", "56078", "63079", "63035"}
+	if len(d.Sessions) != len(wantTowns) {
+		t.Fatalf("%d sessions, want 11", len(d.Sessions))
+	}
+	for i, s := range d.Sessions {
+		if s.CommuneNIS != wantTowns[i] {
+			t.Errorf("session %d in %s, want %s", i, s.CommuneNIS, wantTowns[i])
+		}
+		if err := s.Validate(now, true); err != nil {
+			t.Errorf("session %d invalid: %v", i, err)
+		}
+		if i > 0 && !s.StartsAt.After(d.Sessions[i-1].StartsAt) {
+			t.Errorf("session %d does not follow session %d", i, i-1)
+		}
+		if wd := s.StartsAt.In(brussels).Weekday(); wd == time.Saturday || wd == time.Sunday {
+			t.Errorf("session %d on a %s", i, wd)
+		}
+	}
+	if got := d.Sessions[0].StartsAt.In(brussels).Format("2006-01-02"); got != "2027-03-17" {
+		t.Errorf("first session on %s", got)
+	}
+	if last := d.Sessions[10].StartsAt.Sub(d.Sessions[0].StartsAt); last > 8*7*24*time.Hour {
+		t.Errorf("sessions spread over %v, want the following weeks", last)
+	}
+	centres, private := 0, 0
+	for _, p := range d.Providers {
+		if p.Kind.Private() {
+			private++
+		} else {
+			centres++
+			if len(p.Sites) == 0 {
+				t.Errorf("%s has no site", p.Name)
+			}
+		}
+	}
+	if centres != 4 || private != 1 {
+		t.Errorf("providers: %d centres, %d private; want 4 and 1", centres, private)
+	}
+	var total int64
+	for _, b := range d.BudgetLines {
+		total += b.AmountCents
+	}
+	if total != 750_000_00 {
+		t.Errorf("budget total %d cents, want 750,000 €", total)
+	}
+	roles := map[string]bool{}
+	for _, u := range d.Users {
+		roles[string(u.Role)] = true
+	}
+	if len(roles) != 5 {
+		t.Errorf("roles %v, want one account per role", roles)
+	}
+}
