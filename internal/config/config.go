@@ -35,18 +35,18 @@ const (
 // FromEnv reads the environment.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:          or(getenv("VITRINE_ADDR"), DefaultAddr),
-		DB:            or(getenv("VITRINE_DB"), DefaultDB),
-		BaseURL:       strings.TrimRight(getenv("VITRINE_BASE_URL"), "/"),
-		SMTPURL:       getenv("VITRINE_SMTP_URL"),
-		MailFrom:      or(getenv("VITRINE_MAIL_FROM"), "commerce-connecte@example.org"),
-		MailFromName:  or(getenv("VITRINE_MAIL_FROM_NAME"), "Commerce connecté"),
-		TileURL:       getenv("VITRINE_TILE_URL"),
-		LogFormat:     or(getenv("VITRINE_LOG_FORMAT"), "json"),
-		LogLevel:      or(getenv("VITRINE_LOG_LEVEL"), "info"),
-		MailRate:      10,
-		RateLimit:     600,
-		Workers:       true,
+		Addr:         or(getenv("VITRINE_ADDR"), DefaultAddr),
+		DB:           or(getenv("VITRINE_DB"), DefaultDB),
+		BaseURL:      strings.TrimRight(getenv("VITRINE_BASE_URL"), "/"),
+		SMTPURL:      getenv("VITRINE_SMTP_URL"),
+		MailFrom:     or(getenv("VITRINE_MAIL_FROM"), "commerce-connecte@example.org"),
+		MailFromName: or(getenv("VITRINE_MAIL_FROM_NAME"), "Commerce connecté"),
+		TileURL:      getenv("VITRINE_TILE_URL"),
+		LogFormat:    or(getenv("VITRINE_LOG_FORMAT"), "json"),
+		LogLevel:     or(getenv("VITRINE_LOG_LEVEL"), "info"),
+		MailRate:     10,
+		RateLimit:    600,
+		Workers:      true,
 	}
 	var err error
 	if v := getenv("VITRINE_MAIL_RATE"); v != "" {

@@ -19,8 +19,8 @@ import (
 
 // Message is one mail, ready to send.
 type Message struct {
-	Kind      string            // what the mail is for: "signin", "registration_confirmed"…
-	MessageID string            // stable across retries, so a receiver can spot a duplicate
+	Kind      string // what the mail is for: "signin", "registration_confirmed"…
+	MessageID string // stable across retries, so a receiver can spot a duplicate
 	To        string
 	Subject   string
 	Text      string

@@ -3,8 +3,8 @@ package web
 import (
 	"bufio"
 	"context"
-	"log/slog"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
