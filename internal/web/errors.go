@@ -35,6 +35,7 @@ var (
 	errForbidden    = apperr.New(apperr.Forbidden, "forbidden", "error.auth.forbidden")
 	errRateLimited  = apperr.New(apperr.RateLimited, "rate_limited", "error.rate_limited")
 	errMethod       = apperr.New(apperr.Invalid, "method_not_allowed", "error.method_not_allowed")
+	errBadForm      = apperr.New(apperr.Invalid, "bad_form", "error.bad_form")
 )
 
 // classify turns any error into an *apperr.Error and a status.

@@ -32,6 +32,26 @@ func (s *Server) serveLimit(limit int64, h handler) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
+		// Read a form body here, so a body over the limit is a 413 and not
+		// an empty form.
+		if ct := r.Header.Get("Content-Type"); (r.Method == "POST" || r.Method == "PUT" || r.Method == "PATCH") &&
+			(strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")) {
+			var err error
+			if strings.HasPrefix(ct, "multipart/") {
+				err = r.ParseMultipartForm(limit)
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					s.fail(w, r, errTooLarge)
+				} else {
+					s.fail(w, r, errBadForm.Wrap(err))
+				}
+				return
+			}
+		}
 		if err := h(w, r); err != nil {
 			s.fail(w, r, err)
 		}
