@@ -36,10 +36,10 @@ type Server struct {
 	Addr string // host:port
 	srv  *smtp.Server
 
-	mu       sync.Mutex
-	mails    []Mail
-	refuse   func(to string) error // nil accepts everything
-	arrived  chan struct{}
+	mu      sync.Mutex
+	mails   []Mail
+	refuse  func(to string) error // nil accepts everything
+	arrived chan struct{}
 }
 
 // Start runs a server until the test ends.
