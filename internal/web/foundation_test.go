@@ -359,3 +359,32 @@ func TestRateLimitOnPublicAPI(t *testing.T) {
 		}
 	}, func(c *Config) { c.RateLimit = 5 })
 }
+
+// The one middleware decides who may do what: 401 without a token, 403 for a
+// role without the permission, the handler otherwise.
+func TestPermissionMiddleware(t *testing.T) {
+	each(t, func(t *testing.T, e *testEnv) {
+		guarded := e.srv.authenticate(e.srv.staffAPI(staff.ManageBudget, func(w http.ResponseWriter, r *http.Request) error {
+			return writeJSON(w, 200, map[string]string{"ok": "yes"})
+		}))
+		call := func(token string) int {
+			req := httptestRequest("GET", "/api/v1/guarded", token)
+			rec := newRecorder()
+			guarded.ServeHTTP(rec, req)
+			return rec.Code
+		}
+		_, admin := e.staffUser(staff.Admin, "boss@example.org")
+		_, consultant := e.staffUser(staff.Consultant, "c@example.org")
+		_, commune := e.staffUser(staff.Commune, "m@example.org")
+		for name, tt := range map[string]struct {
+			token string
+			want  int
+		}{
+			"anonymous": {"", 401}, "admin": {admin, 200}, "consultant": {consultant, 403}, "commune": {commune, 403},
+		} {
+			if got := call(tt.token); got != tt.want {
+				t.Errorf("%s: %d, want %d", name, got, tt.want)
+			}
+		}
+	})
+}
