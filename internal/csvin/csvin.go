@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -189,17 +190,20 @@ func (rd *Reader) Next() (Record, error) {
 	return Record{Line: line, fields: fields, cols: rd.columns}, nil
 }
 
-// FoldHeader normalises a header name: lower case, no accents, no spaces,
-// underscores, dashes or dots.
+// FoldHeader normalises a header name: lower case, no accents, no spaces of
+// any kind, underscores, dashes, dots or apostrophes. Accents are dropped
+// whether the letter is precomposed (é) or decomposed (e followed by a
+// combining acute accent, as files from macOS may hold).
 func FoldHeader(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+	for _, r := range strings.ToLower(s) {
 		if f, ok := headerFold[r]; ok {
 			b.WriteString(f)
 			continue
 		}
 		switch {
-		case r == ' ' || r == '_' || r == '-' || r == '.' || r == '\'' || r == '’' || r == '\u00a0':
+		case unicode.IsSpace(r) || unicode.Is(unicode.Mn, r) || r == '\uFEFF':
+		case r == '_' || r == '-' || r == '.' || r == '\'' || r == '’':
 		default:
 			b.WriteRune(r)
 		}
