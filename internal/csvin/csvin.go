@@ -118,12 +118,9 @@ func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the header row: %w", err)
 	}
-	lookup := map[string]string{}
-	for canon, names := range aliases {
-		lookup[FoldHeader(canon)] = canon
-		for _, n := range names {
-			lookup[FoldHeader(n)] = canon
-		}
+	lookup, err := aliasLookup(aliases)
+	if err != nil {
+		return nil, err
 	}
 	rd := &Reader{r: r, columns: map[string]int{}, line: 1}
 	for i, h := range head {
@@ -136,6 +133,28 @@ func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
 		}
 	}
 	return rd, nil
+}
+
+// aliasLookup maps each folded name to its canonical column. A canonical
+// name always means itself; a folded name claimed by two canonical columns
+// is a mistake in the caller's table, reported rather than settled by the
+// random order of a map.
+func aliasLookup(aliases map[string][]string) (map[string]string, error) {
+	lookup := map[string]string{}
+	for canon := range aliases {
+		lookup[FoldHeader(canon)] = canon
+	}
+	for canon, names := range aliases {
+		for _, n := range names {
+			f := FoldHeader(n)
+			if other, ok := lookup[f]; ok && other != canon {
+				a, b := min(canon, other), max(canon, other)
+				return nil, fmt.Errorf("csvin: the header name %q would mean both %q and %q", n, a, b)
+			}
+			lookup[f] = canon
+		}
+	}
+	return lookup, nil
 }
 
 // Has reports whether the file has the canonical column.

@@ -394,3 +394,30 @@ func TestSafeCell(t *testing.T) {
 		})
 	}
 }
+
+func TestAliasClash(t *testing.T) {
+	tests := []struct {
+		name    string
+		aliases map[string][]string
+		wantErr bool
+	}{
+		{"distinct", map[string][]string{"last_name": {"nom"}, "shop_name": {"commerce"}}, false},
+		{"same alias twice for one column", map[string][]string{"last_name": {"nom", "Nom"}}, false},
+		{"alias equal to its own canonical name", map[string][]string{"email": {"E-mail", "email"}}, false},
+		{"alias claimed by two columns", map[string][]string{"last_name": {"nom"}, "shop_name": {"nom"}}, true},
+		{"alias equal to another canonical name", map[string][]string{"name": nil, "shop_name": {"name"}}, true},
+		{"clash after folding", map[string][]string{"a": {"Code postal"}, "b": {"code_postal"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A clash used to be settled by map order; run a few times so a
+			// nondeterministic answer would show.
+			for range 20 {
+				_, err := NewReader([]byte("nom;name;x\n"), tt.aliases)
+				if (err != nil) != tt.wantErr {
+					t.Fatalf("NewReader error = %v, want error: %v", err, tt.wantErr)
+				}
+			}
+		})
+	}
+}
