@@ -106,6 +106,11 @@ done:
 // name itself is always accepted.
 func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
 	data = Decode(data)
+	// Classic Mac line endings (a lone CR, still written by Excel's "CSV
+	// (Macintosh)" format) would make the whole file one header line.
+	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
+		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
+	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = sniffDelimiter(data)
 	r.FieldsPerRecord = -1

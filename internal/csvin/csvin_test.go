@@ -151,6 +151,20 @@ func TestReader(t *testing.T) {
 			rows: []row{{2, map[string]string{"last_name": "first"}}},
 		},
 		{
+			name: "classic Mac line endings",
+			in:   "Nom;Pr\xe9nom\rDupont;L\xe9a\rMartin;\"Jean\rPaul\"\rZ;z\r",
+			rows: []row{
+				{2, map[string]string{"last_name": "Dupont", "first_name": "Léa"}},
+				{3, map[string]string{"last_name": "Martin", "first_name": "Jean\nPaul"}},
+				{5, map[string]string{"last_name": "Z", "first_name": "z"}},
+			},
+		},
+		{
+			name: "a CR inside a field of an LF file is kept",
+			in:   "nom;remarque\nA;\"un\rdeux\"\n",
+			rows: []row{{2, map[string]string{"last_name": "A", "note": "un\rdeux"}}},
+		},
+		{
 			name: "no final newline",
 			in:   "nom;prénom\nA;B",
 			rows: []row{{2, map[string]string{"last_name": "A", "first_name": "B"}}},
