@@ -64,34 +64,41 @@ var cp1252 = [32]rune{
 	'\uFFFD', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\uFFFD', 'ž', 'Ÿ',
 }
 
-// sniffDelimiter picks ';' when the header line has more semicolons than
-// commas outside quotes, ',' otherwise.
+// sniffDelimiter picks the delimiter that occurs most often on the header
+// line outside quoted fields: ';' over ',' on a tie, ',' when there is none.
+// A quote opens a quoted field only at the start of a field, as in
+// encoding/csv, so an inch mark in a header name (Taille 5") does not hide
+// the rest of the line.
 func sniffDelimiter(data []byte) rune {
 	var commas, semis, tabs int
-	inQuote := false
-	for _, c := range data {
+	inQuote, fieldStart := false, true
+loop:
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inQuote {
+			if c == '"' {
+				if i+1 < len(data) && data[i+1] == '"' {
+					i++
+					continue
+				}
+				inQuote = false
+			}
+			continue
+		}
 		switch c {
 		case '"':
-			inQuote = !inQuote
+			inQuote = fieldStart
 		case ',':
-			if !inQuote {
-				commas++
-			}
+			commas++
 		case ';':
-			if !inQuote {
-				semis++
-			}
+			semis++
 		case '\t':
-			if !inQuote {
-				tabs++
-			}
+			tabs++
 		case '\n':
-			if !inQuote {
-				goto done
-			}
+			break loop
 		}
+		fieldStart = c == ',' || c == ';' || c == '\t' || (fieldStart && c == ' ')
 	}
-done:
 	switch {
 	case semis > commas && semis >= tabs:
 		return ';'

@@ -165,6 +165,11 @@ func TestReader(t *testing.T) {
 			rows: []row{{2, map[string]string{"last_name": "A", "note": "un\rdeux"}}},
 		},
 		{
+			name: "inch mark in a header name",
+			in:   "Taille 5\";Nom;Prénom\n12;Dupont;Léa\n",
+			rows: []row{{2, map[string]string{"last_name": "Dupont", "first_name": "Léa"}}},
+		},
+		{
 			name: "no final newline",
 			in:   "nom;prénom\nA;B",
 			rows: []row{{2, map[string]string{"last_name": "A", "first_name": "B"}}},
@@ -239,6 +244,10 @@ func TestDelimiter(t *testing.T) {
 		{"tabs beat a stray comma", "nom\tadresse, rue\tcp\tville", '\t'},
 		{"only the header line counts", "a;b\nx,y,z,w,v", ';'},
 		{"newline in a quoted header does not end it", "\"a\nb\";c;d", ';'},
+		{"inch mark in a header name", "Taille 5\";Nom;Prénom", ';'},
+		{"quote inside a word", "l\"atelier,nom,\"x;y\"", ','},
+		{"doubled quotes inside a quoted name", "\"dit \"\"x\"\", ou y\";a;b", ';'},
+		{"quoted name after a space", "a; \"b,c,d\";e", ';'},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
