@@ -29,11 +29,19 @@ var ErrEmpty = errors.New("the file is empty")
 
 // Reader yields the records of a CSV file after its header row.
 type Reader struct {
-	r       *csv.Reader
+	data    []byte // the decoded file
+	comma   rune
+	r       *csv.Reader // reads data[start:]
+	start   int         // byte offset in data where r began
+	base    int         // lines of data before start
+	resyncs int
 	header  []string // folded header names
 	columns map[string]int
-	line    int
 }
+
+// maxResyncs bounds how often a reader starts again after an unclosed
+// quote; each restart reads the rest of the file once more.
+const maxResyncs = 100
 
 // Decode returns data as UTF-8 text: a UTF-8 byte-order mark is dropped, and
 // text that is not valid UTF-8 is read as Windows-1252.
@@ -118,12 +126,9 @@ func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
 		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = sniffDelimiter(data)
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	r.ReuseRecord = false
-	head, err := r.Read()
+	rd := &Reader{data: data, comma: sniffDelimiter(data), columns: map[string]int{}}
+	rd.restart(0, 0)
+	head, _, err := rd.read()
 	if err == io.EOF {
 		return nil, ErrEmpty
 	}
@@ -134,7 +139,6 @@ func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd := &Reader{r: r, columns: map[string]int{}, line: 1}
 	for i, h := range head {
 		f := FoldHeader(h)
 		rd.header = append(rd.header, f)
@@ -210,15 +214,83 @@ func (rec Record) Blank() bool {
 }
 
 // Next returns the next record, or io.EOF. A malformed line returns a
-// *csv.ParseError; the reader can go on after it.
+// *csv.ParseError with line numbers of the whole file; the reader can go on
+// after it.
+//
+// Quotes are read leniently (a stray quote inside a field is kept as
+// text), but a quoted field that is never closed would silently swallow
+// every following line into one value. Next reports it as a ParseError
+// (csv.ErrQuote) at the record's line and starts reading again on the
+// line after the one where the quote opened.
 func (rd *Reader) Next() (Record, error) {
-	fields, err := rd.r.Read()
+	fields, line, err := rd.read()
 	if err != nil {
 		return Record{}, err
 	}
-	line, _ := rd.r.FieldPos(0)
-	rd.line = line
 	return Record{Line: line, fields: fields, cols: rd.columns}, nil
+}
+
+// read returns the next record and the file line it starts on.
+func (rd *Reader) read() ([]string, int, error) {
+	fields, err := rd.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			pe.StartLine += rd.base
+			pe.Line += rd.base
+		}
+		return nil, 0, err
+	}
+	line, _ := rd.r.FieldPos(0)
+	line += rd.base
+	last := len(fields) - 1
+	if !rd.unclosed(fields[last]) {
+		return fields, line, nil
+	}
+	quoteLine, col := rd.r.FieldPos(last)
+	quoteLine += rd.base
+	perr := &csv.ParseError{StartLine: line, Line: quoteLine, Column: col, Err: csv.ErrQuote}
+	if rd.resyncs < maxResyncs {
+		rd.resyncs++
+		rd.restart(rd.lineOffset(quoteLine+1), quoteLine)
+	}
+	return nil, 0, perr
+}
+
+// unclosed reports whether field, the last of the record just read, is a
+// quoted field that ran to the end of the file without its closing quote:
+// it reached the end, holds a line break before its own trailing one, and
+// the file does not end with a quote.
+func (rd *Reader) unclosed(field string) bool {
+	if rd.start+int(rd.r.InputOffset()) < len(rd.data) {
+		return false
+	}
+	body := strings.TrimRight(field, "\r\n")
+	return strings.Contains(body, "\n") && !bytes.HasSuffix(bytes.TrimRight(rd.data, "\r\n"), []byte{'"'})
+}
+
+// restart reads on from byte offset off, which begins line base+1.
+func (rd *Reader) restart(off, base int) {
+	r := csv.NewReader(bytes.NewReader(rd.data[off:]))
+	r.Comma = rd.comma
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = false
+	rd.r, rd.start, rd.base = r, off, base
+}
+
+// lineOffset returns the byte offset where line n (from 1) begins, or the
+// end of the data when it has fewer lines.
+func (rd *Reader) lineOffset(n int) int {
+	off := 0
+	for l := 1; l < n; l++ {
+		i := bytes.IndexByte(rd.data[off:], '\n')
+		if i < 0 {
+			return len(rd.data)
+		}
+		off += i + 1
+	}
+	return off
 }
 
 // FoldHeader normalises a header name: lower case, no accents, no spaces of

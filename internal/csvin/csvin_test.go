@@ -1,9 +1,11 @@
 package csvin
 
 import (
+	"encoding/csv"
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -442,5 +444,145 @@ func TestAliasClash(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestUnclosedQuote(t *testing.T) {
+	// step is one call to Next: a record, or a ParseError when errLine > 0.
+	type step struct {
+		errLine, quoteLine int
+		line               int
+		name, note         string
+	}
+	tests := []struct {
+		name  string
+		in    string
+		steps []step
+	}{
+		{
+			name: "following lines are not swallowed",
+			in:   "nom;remarque\nA;\"oops\nB;x\nC;y\n",
+			steps: []step{
+				{errLine: 2, quoteLine: 2},
+				{line: 3, name: "B", note: "x"},
+				{line: 4, name: "C", note: "y"},
+			},
+		},
+		{
+			name: "after a closed multi-line field",
+			in:   "nom;remarque\nA;\"1\n2\"\nB;\"oops\nC;y\n",
+			steps: []step{
+				{line: 2, name: "A", note: "1\n2"},
+				{errLine: 4, quoteLine: 4},
+				{line: 5, name: "C", note: "y"},
+			},
+		},
+		{
+			name: "the record began on an earlier line",
+			in:   "remarque;nom\n\"a\nb\";\"oops\nc;Y\n",
+			steps: []step{
+				{errLine: 2, quoteLine: 3},
+				{line: 4, name: "Y", note: "c"},
+			},
+		},
+		{
+			name: "two in a row",
+			in:   "nom;remarque\nA;\"x\nB;\"y\nC;z\n",
+			steps: []step{
+				{errLine: 2, quoteLine: 2},
+				{errLine: 3, quoteLine: 3},
+				{line: 4, name: "C", note: "z"},
+			},
+		},
+		{
+			name: "junk after the closing quote",
+			in:   "nom;remarque\nA;\"x\"y\nB;z\n",
+			steps: []step{
+				{errLine: 2, quoteLine: 2},
+				{line: 3, name: "B", note: "z"},
+			},
+		},
+		{
+			name:  "on the last line it swallows nothing",
+			in:    "nom;remarque\nA;\"oops\n",
+			steps: []step{{line: 2, name: "A", note: "oops"}},
+		},
+		{
+			name:  "a closed multi-line field at the end is fine",
+			in:    "nom;remarque\r\nA;\"x\r\ny\"\r\n",
+			steps: []step{{line: 2, name: "A", note: "x\ny"}},
+		},
+		{
+			name: "with CRLF line ends",
+			in:   "nom;remarque\r\nA;\"oops\r\nB;x\r\n",
+			steps: []step{
+				{errLine: 2, quoteLine: 2},
+				{line: 3, name: "B", note: "x"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, err := NewReader([]byte(tt.in), contactColumns)
+			if err != nil {
+				t.Fatalf("NewReader: %v", err)
+			}
+			for i, st := range tt.steps {
+				rec, err := rd.Next()
+				if st.errLine > 0 {
+					var pe *csv.ParseError
+					if !errors.As(err, &pe) || !errors.Is(err, csv.ErrQuote) || pe.StartLine != st.errLine || pe.Line != st.quoteLine {
+						t.Fatalf("step %d: Next = %+v, %v; want a quote error on lines %d–%d", i, rec, err, st.errLine, st.quoteLine)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("step %d: Next: %v", i, err)
+				}
+				if rec.Line != st.line || rec.Get("last_name") != st.name || rec.Get("note") != st.note {
+					t.Fatalf("step %d: got line %d %q %q; want line %d %q %q", i, rec.Line, rec.Get("last_name"), rec.Get("note"), st.line, st.name, st.note)
+				}
+			}
+			if rec, err := rd.Next(); !errors.Is(err, io.EOF) {
+				t.Fatalf("after the last step: %+v, %v; want io.EOF", rec, err)
+			}
+		})
+	}
+}
+
+func TestUnclosedQuoteInHeader(t *testing.T) {
+	_, err := NewReader([]byte("\"nom;remarque\nA;B\nC;D\n"), contactColumns)
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) || pe.StartLine != 1 {
+		t.Fatalf("NewReader = %v, want a ParseError on line 1", err)
+	}
+}
+
+func TestManyUnclosedQuotesStop(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("nom;remarque\n")
+	for range 3 * maxResyncs {
+		b.WriteString("A;\"x\n")
+	}
+	rd, err := NewReader([]byte(b.String()), contactColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := 0
+	for {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil {
+			t.Fatal("a record came back from a file of unclosed quotes")
+		}
+		errs++
+		if errs > 3*maxResyncs {
+			t.Fatal("the reader does not stop")
+		}
+	}
+	if errs != maxResyncs+1 {
+		t.Fatalf("%d errors, want %d: one per restart and the last one", errs, maxResyncs+1)
 	}
 }
