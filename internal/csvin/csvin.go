@@ -275,6 +275,9 @@ func (rd *Reader) restart(off, base int) {
 	r.Comma = rd.comma
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
+	// "a, \"b, c\"": spaces after a delimiter must not keep the quote from
+	// opening a quoted field. Not for tabs, which are themselves blank.
+	r.TrimLeadingSpace = rd.comma != '\t'
 	r.ReuseRecord = false
 	rd.r, rd.start, rd.base = r, off, base
 }

@@ -172,6 +172,16 @@ func TestReader(t *testing.T) {
 			rows: []row{{2, map[string]string{"last_name": "Dupont", "first_name": "Léa"}}},
 		},
 		{
+			name: "space after the delimiter before a quoted field",
+			in:   "nom, remarque, e-mail\nA, \"un, deux\", a@b.be\n",
+			rows: []row{{2, map[string]string{"last_name": "A", "note": "un, deux", "email": "a@b.be"}}},
+		},
+		{
+			name: "tab file keeps its empty fields",
+			in:   "nom\tremarque\te-mail\nA\t\ta@b.be\n",
+			rows: []row{{2, map[string]string{"last_name": "A", "note": "", "email": "a@b.be"}}},
+		},
+		{
 			name: "no final newline",
 			in:   "nom;prénom\nA;B",
 			rows: []row{{2, map[string]string{"last_name": "A", "first_name": "B"}}},
