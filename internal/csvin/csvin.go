@@ -34,14 +34,16 @@ type Reader struct {
 	r       *csv.Reader // reads data[start:]
 	start   int         // byte offset in data where r began
 	base    int         // lines of data before start
-	resyncs int
-	header  []string // folded header names
+	rescan  int         // bytes left that restarts may read again
+	header  []string    // folded header names
 	columns map[string]int
 }
 
-// maxResyncs bounds how often a reader starts again after an unclosed
-// quote; each restart reads the rest of the file once more.
-const maxResyncs = 100
+// rescanAllowance bounds the work of restarts after unclosed quotes: each
+// reads the rest of the file again, so a file of broken lines would cost
+// the square of its size. A reader may read again four times its file
+// plus this much, enough for every broken line of any ordinary file.
+const rescanAllowance = 1 << 20
 
 // Decode returns data as UTF-8 text: a UTF-8 byte-order mark is dropped, and
 // text that is not valid UTF-8 is read as Windows-1252.
@@ -126,7 +128,7 @@ func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
 		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
-	rd := &Reader{data: data, comma: sniffDelimiter(data), columns: map[string]int{}}
+	rd := &Reader{data: data, comma: sniffDelimiter(data), columns: map[string]int{}, rescan: 4*len(data) + rescanAllowance}
 	rd.restart(0, 0)
 	head, _, err := rd.read()
 	if err == io.EOF {
@@ -221,7 +223,9 @@ func (rec Record) Blank() bool {
 // text), but a quoted field that is never closed would silently swallow
 // every following line into one value. Next reports it as a ParseError
 // (csv.ErrQuote) at the record's line and starts reading again on the
-// line after the one where the quote opened.
+// line after the one where the quote opened. (A file so full of unclosed
+// quotes that restarting would cost more than reading it a few times over
+// ends at the error that gives up.)
 func (rd *Reader) Next() (Record, error) {
 	fields, line, err := rd.read()
 	if err != nil {
@@ -232,6 +236,7 @@ func (rd *Reader) Next() (Record, error) {
 
 // read returns the next record and the file line it starts on.
 func (rd *Reader) read() ([]string, int, error) {
+	from := rd.start + int(rd.r.InputOffset())
 	fields, err := rd.r.Read()
 	if err != nil {
 		var pe *csv.ParseError
@@ -243,30 +248,76 @@ func (rd *Reader) read() ([]string, int, error) {
 	}
 	line, _ := rd.r.FieldPos(0)
 	line += rd.base
-	last := len(fields) - 1
-	if !rd.unclosed(fields[last]) {
+	to := rd.start + int(rd.r.InputOffset())
+	open, broken := brokenQuote(rd.data[from:to], byte(rd.comma), rd.r.TrimLeadingSpace)
+	if !broken {
 		return fields, line, nil
 	}
-	quoteLine, col := rd.r.FieldPos(last)
-	quoteLine += rd.base
-	perr := &csv.ParseError{StartLine: line, Line: quoteLine, Column: col, Err: csv.ErrQuote}
-	if rd.resyncs < maxResyncs {
-		rd.resyncs++
-		rd.restart(rd.lineOffset(quoteLine+1), quoteLine)
+	open += from
+	lineStart := bytes.LastIndexByte(rd.data[:open], '\n') + 1
+	quoteLine := 1 + bytes.Count(rd.data[:open], []byte{'\n'})
+	perr := &csv.ParseError{StartLine: line, Line: quoteLine, Column: open - lineStart + 1, Err: csv.ErrQuote}
+	next := len(rd.data)
+	if nl := bytes.IndexByte(rd.data[open:], '\n'); nl >= 0 {
+		next = open + nl + 1
+	}
+	if len(rd.data)-next <= rd.rescan {
+		rd.rescan -= len(rd.data) - next
+		rd.restart(next, quoteLine)
 	}
 	return nil, 0, perr
 }
 
-// unclosed reports whether field, the last of the record just read, is a
-// quoted field that ran to the end of the file without its closing quote:
-// it reached the end, holds a line break before its own trailing one, and
-// the file does not end with a quote.
-func (rd *Reader) unclosed(field string) bool {
-	if rd.start+int(rd.r.InputOffset()) < len(rd.data) {
-		return false
+// brokenQuote looks at the bytes of one record as encoding/csv read them
+// with LazyQuotes, and finds a quoted field that runs over a line break
+// while its quoting is broken: it holds a quote that is neither doubled nor
+// followed by the delimiter or the line's end (LazyQuotes keeps such a
+// quote as text and reads on, across lines), or it is never closed. Such a
+// field has swallowed the lines that follow. It returns the offset of the
+// field's opening quote. A broken quote within one line ("Le "Petit"
+// bistrot") is left to LazyQuotes.
+func brokenQuote(raw []byte, comma byte, trimSpace bool) (int, bool) {
+	n := len(raw)
+	fieldStart := true
+	for i := 0; i < n; {
+		if !fieldStart {
+			fieldStart = raw[i] == comma || raw[i] == '\n'
+			i++
+			continue
+		}
+		fieldStart = false
+		for trimSpace && i < n && raw[i] != '\n' && raw[i] != '\r' {
+			r, size := utf8.DecodeRune(raw[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if i >= n || raw[i] != '"' {
+			continue
+		}
+		open := i
+		multiline, stray, closed := false, false, false
+		for i++; i < n && !closed; i++ {
+			switch raw[i] {
+			case '\n':
+				multiline = multiline || i+1 < n // not the record's own end
+			case '"':
+				switch rest := raw[i+1:]; {
+				case len(rest) > 0 && rest[0] == '"':
+					i++
+				case len(rest) == 0, rest[0] == comma, rest[0] == '\n', rest[0] == '\r' && (len(rest) == 1 || rest[1] == '\n'):
+					closed = true
+				default:
+					stray = true
+				}
+			}
+		}
+		if multiline && (stray || !closed) {
+			return open, true
+		}
 	}
-	body := strings.TrimRight(field, "\r\n")
-	return strings.Contains(body, "\n") && !bytes.HasSuffix(bytes.TrimRight(rd.data, "\r\n"), []byte{'"'})
+	return 0, false
 }
 
 // restart reads on from byte offset off, which begins line base+1.
@@ -280,20 +331,6 @@ func (rd *Reader) restart(off, base int) {
 	r.TrimLeadingSpace = rd.comma != '\t'
 	r.ReuseRecord = false
 	rd.r, rd.start, rd.base = r, off, base
-}
-
-// lineOffset returns the byte offset where line n (from 1) begins, or the
-// end of the data when it has fewer lines.
-func (rd *Reader) lineOffset(n int) int {
-	off := 0
-	for l := 1; l < n; l++ {
-		i := bytes.IndexByte(rd.data[off:], '\n')
-		if i < 0 {
-			return len(rd.data)
-		}
-		off += i + 1
-	}
-	return off
 }
 
 // FoldHeader normalises a header name: lower case, no accents, no spaces of
