@@ -160,7 +160,12 @@ func NewReader(data []byte, aliases map[string][]string) (*Reader, error) {
 func aliasLookup(aliases map[string][]string) (map[string]string, error) {
 	lookup := map[string]string{}
 	for canon := range aliases {
-		lookup[FoldHeader(canon)] = canon
+		f := FoldHeader(canon)
+		if other, ok := lookup[f]; ok {
+			a, b := min(canon, other), max(canon, other)
+			return nil, fmt.Errorf("csvin: the columns %q and %q have the same folded name", a, b)
+		}
+		lookup[f] = canon
 	}
 	for canon, names := range aliases {
 		for _, n := range names {

@@ -442,6 +442,7 @@ func TestAliasClash(t *testing.T) {
 		{"alias claimed by two columns", map[string][]string{"last_name": {"nom"}, "shop_name": {"nom"}}, true},
 		{"alias equal to another canonical name", map[string][]string{"name": nil, "shop_name": {"name"}}, true},
 		{"clash after folding", map[string][]string{"a": {"Code postal"}, "b": {"code_postal"}}, true},
+		{"two canonical names that fold alike", map[string][]string{"e_mail": nil, "email": nil}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
