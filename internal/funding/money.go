@@ -44,87 +44,71 @@ const MaxCents Cents = 1_000_000_000_000_000
 // ParseCents reads an amount typed by a person: "12,50", "12.50",
 // "1 234,56 €", "1.234,56", "1,234.56", "€ 1234", "1234 EUR", "-3,5".
 //
-// Rules: spaces of any kind (including no-break and narrow no-break spaces)
-// and apostrophes group digits and are ignored, as are a euro sign or "EUR"
-// before or after the number. When both '.' and ',' appear, the last one is
-// the decimal separator and the other groups thousands. When one of them
-// appears several times it groups thousands. When it appears once it is the
+// Rules: a euro sign or "EUR" may stand before or after the number. Spaces
+// of any kind (including no-break and narrow no-break spaces) and
+// apostrophes group digits. When both '.' and ',' appear, the last one is
+// the decimal separator and the other groups digits. When one of them
+// appears several times it groups digits. When it appears once it is the
 // decimal separator if one or two digits follow; with three digits after it
-// ("1.234", "1,234") the amount is ambiguous (a thousand or one euro?) and is
-// refused with ErrMoneyAmbiguous rather than guessed. Thousands groups must
-// have three digits. More than two decimals is ErrMoneyPrecision.
+// ("1.234", "1,234") the amount is ambiguous (a thousand euros or one?) and
+// is refused with ErrMoneyAmbiguous rather than guessed. Groups must have
+// three digits after the first ("12 34" is refused). More than two decimals
+// is ErrMoneyPrecision.
 func ParseCents(s string) (Cents, error) {
-	t := strings.TrimSpace(s)
-	if n := len(t); n >= 3 && strings.EqualFold(t[n-3:], "eur") {
-		t = t[:n-3]
-	}
-	if len(t) >= 3 && strings.EqualFold(t[:3], "eur") {
-		t = t[3:]
-	}
-	t = strings.TrimSpace(t)
-	t = strings.TrimSuffix(t, "€")
-	t = strings.TrimPrefix(t, "€")
-	var b strings.Builder
-	for _, r := range t {
-		switch r {
-		case ' ', '\u00a0', '\u202f', '\u2009', '\'', '’':
-			// digit grouping
-		default:
-			b.WriteRune(r)
-		}
-	}
-	t = b.String()
+	t := trimCurrency(strings.TrimSpace(s))
 	neg := false
 	switch {
-	case strings.HasPrefix(t, "-"), strings.HasPrefix(t, "−"):
-		neg = true
-		t = strings.TrimPrefix(strings.TrimPrefix(t, "-"), "−")
+	case strings.HasPrefix(t, "-"):
+		neg, t = true, t[1:]
+	case strings.HasPrefix(t, "−"):
+		neg, t = true, strings.TrimPrefix(t, "−")
 	case strings.HasPrefix(t, "+"):
 		t = t[1:]
 	}
-	// A euro sign may also stand between the sign and the digits: "-€5".
-	t = strings.TrimPrefix(t, "€")
-	if t == "" {
-		return 0, ErrMoneyInvalid
-	}
+	t = trimCurrency(t) // "-€5", "- 5 €"
+	var b strings.Builder
 	for _, r := range t {
-		if (r < '0' || r > '9') && r != '.' && r != ',' {
+		switch {
+		case r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\u2009' || r == '\'' || r == '’':
+			b.WriteByte(' ')
+		case r >= '0' && r <= '9' || r == '.' || r == ',':
+			b.WriteRune(r)
+		default:
 			return 0, ErrMoneyInvalid
 		}
 	}
+	t = b.String()
 
 	intPart, frac := t, ""
-	lastDot, lastComma := strings.LastIndexByte(t, '.'), strings.LastIndexByte(t, ',')
 	dots, commas := strings.Count(t, "."), strings.Count(t, ",")
-	var group byte
+	var group string
 	switch {
 	case dots > 0 && commas > 0:
-		dec := byte('.')
-		group = ','
-		if lastComma > lastDot {
-			dec, group = ',', '.'
+		dec := "."
+		group = ","
+		if strings.LastIndexByte(t, ',') > strings.LastIndexByte(t, '.') {
+			dec, group = ",", "."
 		}
-		if strings.Count(t, string(dec)) > 1 {
+		if strings.Count(t, dec) > 1 {
 			return 0, ErrMoneyInvalid
 		}
-		i := strings.LastIndexByte(t, dec)
-		intPart, frac = t[:i], t[i+1:]
+		intPart, frac, _ = strings.Cut(t, dec)
 	case dots+commas == 1:
-		i := max(lastDot, lastComma)
-		after := len(t) - i - 1
-		intPart, frac = t[:i], t[i+1:]
+		intPart, frac, _ = strings.Cut(strings.ReplaceAll(t, ",", "."), ".")
 		// Three digits after a lone separator could be a thousands group,
 		// unless what stands before it cannot open one ("0,125", "1234,567").
-		if after == 3 && intPart != "" && intPart[0] != '0' && len(intPart) <= 3 {
+		if len(frac) == 3 && !strings.Contains(frac, " ") && intPart != "" && intPart[0] != '0' && len(intPart) <= 3 {
 			return 0, ErrMoneyAmbiguous
 		}
 	case dots > 1:
-		group = '.'
+		group = "."
 	case commas > 1:
-		group = ','
+		group = ","
 	}
-	if group != 0 {
-		parts := strings.Split(intPart, string(group))
+	if group != "" {
+		intPart = strings.ReplaceAll(intPart, group, " ")
+	}
+	if parts := strings.Split(intPart, " "); len(parts) > 1 {
 		if len(parts[0]) == 0 || len(parts[0]) > 3 {
 			return 0, ErrMoneyInvalid
 		}
@@ -135,10 +119,7 @@ func ParseCents(s string) (Cents, error) {
 		}
 		intPart = strings.Join(parts, "")
 	}
-	if strings.ContainsAny(intPart, ".,") || strings.ContainsAny(frac, ".,") {
-		return 0, ErrMoneyInvalid
-	}
-	if intPart == "" && frac == "" {
+	if strings.ContainsAny(intPart, ".,") || strings.ContainsAny(frac, "., ") || intPart == "" && frac == "" {
 		return 0, ErrMoneyInvalid
 	}
 	if len(frac) > 2 {
@@ -155,6 +136,19 @@ func ParseCents(s string) (Cents, error) {
 		c = -c
 	}
 	return c, nil
+}
+
+// trimCurrency drops a euro sign or "EUR" (any case) at either end, and
+// the spaces around them.
+func trimCurrency(t string) string {
+	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(t, "€"), "€"))
+	if n := len(t); n >= 3 && strings.EqualFold(t[n-3:], "eur") {
+		t = t[:n-3]
+	}
+	if len(t) >= 3 && strings.EqualFold(t[:3], "eur") {
+		t = t[3:]
+	}
+	return strings.TrimSpace(t)
 }
 
 // digitsToCents combines validated digit strings, refusing amounts above
