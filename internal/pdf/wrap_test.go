@@ -3,7 +3,10 @@ package pdf
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
 )
@@ -99,4 +102,48 @@ func TestClean(t *testing.T) {
 			}
 		})
 	}
+}
+
+var (
+	fuzzRendererOnce sync.Once
+	fuzzRenderer     *renderer
+)
+
+// FuzzWrap checks the text path on its own, much faster than building
+// whole documents: any text, once cleaned, wraps into lines that fit and
+// lose nothing but the spaces where they break.
+func FuzzWrap(f *testing.F) {
+	for _, s := range []string{"Zoé Lœuvre — 1\u202f234,56\u00a0€", "peut-être anticonstitutionnellement", "a\n\nb  c", "😀\x00\xff", "- -- a-b-c"} {
+		f.Add(s, uint8(40))
+	}
+	f.Fuzz(func(t *testing.T, s string, width uint8) {
+		fuzzRendererOnce.Do(func() { fuzzRenderer = testRenderer(t) })
+		r := fuzzRenderer
+		w := float64(width)/2 + 0.1
+		text := clean(s, true)
+		if !utf8.ValidString(text) {
+			t.Fatalf("clean(%q) = %q is not valid UTF-8", s, text)
+		}
+		for _, c := range text {
+			if c > 0xFFFF || (c != '\n' && unicode.IsControl(c)) {
+				t.Fatalf("clean(%q) kept %U", s, c)
+			}
+		}
+		lines := r.wrap(text, w)
+		var got strings.Builder
+		for _, l := range lines {
+			lw := r.f.GetStringWidth(l)
+			if lw > w+1e-9 && utf8.RuneCountInString(l) > 1 {
+				t.Fatalf("line %q is %.2f mm wide, more than %.2f", l, lw, w)
+			}
+			got.WriteString(l)
+		}
+		squeeze := func(s string) string { return strings.NewReplacer(" ", "", "\n", "").Replace(s) }
+		if squeeze(got.String()) != squeeze(text) {
+			t.Fatalf("wrap(%q) = %q loses text", text, lines)
+		}
+		if err := r.f.Error(); err != nil {
+			t.Fatalf("fpdf error: %v", err)
+		}
+	})
 }
