@@ -9,20 +9,23 @@ import (
 	"testing"
 )
 
-// TestMessages checks messages.txt against the code: every key the package
+// TestMessages checks the catalogue rows (i18n/source/funding.tsv) against the code: every key the package
 // uses has a French, German, Dutch and English text with the same
 // placeholders, and the file holds no key the code no longer uses.
 func TestMessages(t *testing.T) {
-	data, err := os.ReadFile("messages.txt")
+	data, err := os.ReadFile("../i18n/source/funding.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	placeholder := regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 	inFile := map[string]bool{}
 	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-		cols := strings.Split(line, " | ")
+		if i == 0 {
+			continue // header
+		}
+		cols := strings.Split(line, "\t")
 		if len(cols) != 5 {
-			t.Errorf("line %d: %d columns, want key | fr | de | nl | en", i+1, len(cols))
+			t.Errorf("line %d: %d columns, want key, fr, de, nl, en", i+1, len(cols))
 			continue
 		}
 		key := cols[0]
@@ -32,8 +35,8 @@ func TestMessages(t *testing.T) {
 		inFile[key] = true
 		var want []string
 		for j, text := range cols[1:] {
-			if strings.TrimSpace(text) == "" || strings.Contains(text, "|") {
-				t.Errorf("%s: column %d is empty or holds a |", key, j+2)
+			if strings.TrimSpace(text) == "" || strings.Contains(text, "\t") {
+				t.Errorf("%s: column %d is empty", key, j+2)
 			}
 			var names []string
 			for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
@@ -72,12 +75,12 @@ func TestMessages(t *testing.T) {
 	}
 	for k := range used {
 		if !inFile[k] {
-			t.Errorf("key %s is used in the code but missing from messages.txt", k)
+			t.Errorf("key %s is used in the code but missing from the catalogue", k)
 		}
 	}
 	for k := range inFile {
 		if !used[k] {
-			t.Errorf("key %s is in messages.txt but no longer used", k)
+			t.Errorf("key %s is in the catalogue but no longer used", k)
 		}
 	}
 }
