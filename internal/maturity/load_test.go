@@ -166,7 +166,10 @@ func TestParseRejects(t *testing.T) {
 		{"no don't know", func(q *Questionnaire) { x := &q.Dimensions[0].Questions[0]; x.Options = x.Options[:len(x.Options)-1] }, "don't-know"},
 		{"points above 10", func(q *Questionnaire) { q.Dimensions[0].Questions[0].Options[2].Points = 11 }, "points"},
 		{"best option below 10", func(q *Questionnaire) { q.Dimensions[0].Questions[0].Options[2].Points = 9 }, "best option"},
-		{"frequency out of order", func(q *Questionnaire) { q.Dimensions[0].Questions[1].Options[1].Points = 0; q.Dimensions[0].Questions[1].Options[0].Points = 5 }, "fewest to most"},
+		{"frequency out of order", func(q *Questionnaire) {
+			q.Dimensions[0].Questions[1].Options[1].Points = 0
+			q.Dimensions[0].Questions[1].Options[0].Points = 5
+		}, "fewest to most"},
 		{"yes below 10", func(q *Questionnaire) { q.Dimensions[1].Questions[0].Options[0].Points = 8 }, "yes_partly_no"},
 		{"partly at 0", func(q *Questionnaire) { q.Dimensions[1].Questions[0].Options[1].Points = 0 }, "yes_partly_no"},
 		{"multiple cannot reach 10", func(q *Questionnaire) { q.Dimensions[2].Questions[0].Options[1].Points = 2 }, "less than 10"},
