@@ -9,6 +9,11 @@
 // question and dimension its weight, every level its required answers.
 // Scores are computed in integer tenths, so the same answers always give the
 // same figures. Standard library and apperr only.
+//
+// Data, embedded: questionnaire/vN.json, one file per version, never
+// edited once diagnostics use it (a changed question gets a new ID, so that
+// progress compares like with like); messages_fr.txt, messages_de.txt,
+// messages_nl.txt and messages_en.txt hold the texts of MessageKeys.
 package maturity
 
 import "strings"

@@ -345,3 +345,36 @@ func mustRead(t *testing.T, name string) []byte {
 	}
 	return data
 }
+
+// The embedded questionnaire and rules are shared by every request: many
+// goroutines may score and plan at once (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	rs := Current()
+	q := maturity.Current()
+	sessions := benchSessions(rand.New(rand.NewPCG(5, 5)), 50)
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func(seed uint64) {
+			rng := rand.New(rand.NewPCG(seed, seed))
+			for i := 0; i < 200; i++ {
+				r, err := q.Score(randomAnswers(rng, q, 0.9), []string{"fr", "de", "nl", "en"}[i%4])
+				if err != nil {
+					done <- err
+					return
+				}
+				p, err := rs.Build(r.In("nl"), "nl")
+				if err != nil {
+					done <- err
+					return
+				}
+				Choose(p.SkillIDs(), sessions, benchNow)
+			}
+			done <- nil
+		}(uint64(g))
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

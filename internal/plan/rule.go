@@ -6,6 +6,9 @@
 // the cost band and, whenever a product or platform is involved, at least
 // two vendor-neutral alternatives, a private provider always labelled so.
 //
+// Data, embedded: rules/vN.json, each naming the questionnaire version it
+// is written for.
+//
 // A domain package: it imports the standard library and its sibling domain
 // packages maturity and skill, nothing else.
 package plan
