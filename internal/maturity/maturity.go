@@ -12,8 +12,8 @@
 //
 // Data, embedded: questionnaire/vN.json, one file per version, never
 // edited once diagnostics use it (a changed question gets a new ID, so that
-// progress compares like with like); messages_fr.txt, messages_de.txt,
-// messages_nl.txt and messages_en.txt hold the texts of MessageKeys.
+// progress compares like with like). The texts of MessageKeys live in the
+// translation catalogue (internal/i18n/source/diagnostic.tsv).
 package maturity
 
 import "strings"

@@ -224,7 +224,7 @@ func checkInvariants(t testing.TB, q *Questionnaire, r *Result) {
 		t.Fatalf("level %d with blocking %+v", r.Level, r.Blocking)
 	}
 	for _, b := range r.Blocking {
-		if b.Text == "" || b.Key == "" || b.Level < 1 || b.Level > r.Level+1 {
+		if (b.Kind == BlockRequirement) != (b.Text != "") || b.Key == "" || b.Level < 1 || b.Level > r.Level+1 {
 			t.Fatalf("blocker %+v", b)
 		}
 	}

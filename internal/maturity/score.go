@@ -29,7 +29,11 @@ type Blocker struct {
 	Have      float64        `json:"have,omitempty"`
 	Key       string         `json:"key"` // message key, see MessageKeys
 	Args      map[string]any `json:"args,omitempty"`
-	Text      string         `json:"text"` // in the result's language
+	// Text is, for a requirement, what the shop does once it is met, from
+	// the questionnaire, in the result's language. The other kinds leave it
+	// empty: the caller renders Key with Args through the translation
+	// catalogue, writing the numbers the local way.
+	Text string `json:"text"`
 }
 
 // Limits shows each of the three limits the level is the lowest of.
@@ -225,14 +229,10 @@ func (r *Result) localize(lang string) {
 			b.Text = r.requirementText(b.ID, lang)
 		case BlockIndex:
 			b.Args = map[string]any{"level": b.Level, "level_name": q.Levels[b.Level].Name.In(lang), "need": b.Need, "have": b.Have}
-			b.Text = Message(lang, b.Key, b.Args)
 		case BlockDimension:
 			d, _ := q.Dimension(b.ID)
 			b.Args = map[string]any{"level": b.Level, "level_name": q.Levels[b.Level].Name.In(lang),
 				"dimension": d.Name.In(lang), "need": b.Need, "have": b.Have}
-			b.Text = Message(lang, b.Key, b.Args)
-		case BlockAnswers:
-			b.Text = Message(lang, b.Key, b.Args)
 		}
 	}
 }

@@ -2,9 +2,7 @@ package maturity
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -173,8 +171,8 @@ func TestLevelAndCaps(t *testing.T) {
 			var got []blocker
 			for _, b := range r.Blocking {
 				got = append(got, blocker{b.Kind, b.ID, b.Need, b.Have})
-				if b.Text == "" || b.Level != tt.level+1 {
-					t.Errorf("blocker %+v: want a text and level %d", b, tt.level+1)
+				if (b.Kind == BlockRequirement) != (b.Text != "") || b.Key == "" || b.Level != tt.level+1 {
+					t.Errorf("blocker %+v: want a key, a text for a requirement only, and level %d", b, tt.level+1)
 				}
 			}
 			if !slices.Equal(got, tt.block) {
@@ -258,8 +256,8 @@ func TestEightyPercentRule(t *testing.T) {
 			if len(r.Blocking) != 1 || r.Blocking[0].Kind != BlockAnswers || r.Blocking[0].Need != tt.need {
 				t.Errorf("blocking = %+v, want one answers blocker needing %v", r.Blocking, tt.need)
 			}
-			if want := fmt.Sprintf("Réponses encore nécessaires : %d.", int(tt.need)); !strings.HasSuffix(r.Blocking[0].Text, want) {
-				t.Errorf("text %q, want it to end with %q", r.Blocking[0].Text, want)
+			if b := r.Blocking[0]; b.Key != KeyBlockAnswers || b.Args["count"] != int(tt.need) {
+				t.Errorf("blocker key %q args %v, want %s with count %d", b.Key, b.Args, KeyBlockAnswers, int(tt.need))
 			}
 			// The index and dimensions are still computed.
 			if r.Index <= 0 {
@@ -280,14 +278,12 @@ func TestLocalizedResult(t *testing.T) {
 	if fr.LevelName != "level 4 (fr)" || en.LevelName != "level 4" {
 		t.Errorf("level names %q / %q", fr.LevelName, en.LevelName)
 	}
-	if !strings.Contains(fr.Blocking[0].Text, "24,3") || !strings.Contains(en.Blocking[0].Text, "24.3") {
-		t.Errorf("numbers not written the local way: %q / %q", fr.Blocking[0].Text, en.Blocking[0].Text)
+	b, be := fr.Blocking[0], en.Blocking[0]
+	if b.Key != KeyBlockDimension || b.Args["have"] != 24.3 || b.Args["level"] != 5 || b.Text != "" {
+		t.Errorf("blocker %+v: want the dimension key with its score as a number, and no text", b)
 	}
-	if fr.Blocking[0].Text == en.Blocking[0].Text {
-		t.Error("In(en) did not change the blocking text")
-	}
-	if fr.Blocking[0].Text != Message("fr", KeyBlockDimension, fr.Blocking[0].Args) {
-		t.Error("a blocker's text must be its key rendered with its args")
+	if b.Args["level_name"] != "level 5 (fr)" || be.Args["level_name"] != "level 5" {
+		t.Errorf("In(en) did not change the names in the arguments: %v / %v", b.Args, be.Args)
 	}
 
 	// The JSON carries what the contract names.
