@@ -20,6 +20,7 @@ type Store struct {
 	Sessions    *SessionStore
 	Outbox      *OutboxStore
 	Jobs        *JobStore
+	Diagnostics *DiagnosticStore
 }
 
 // New builds the stores over db.
@@ -35,6 +36,7 @@ func New(db *DB) *Store {
 		Sessions:    &SessionStore{db: db},
 		Outbox:      &OutboxStore{db: db},
 		Jobs:        &JobStore{db: db},
+		Diagnostics: &DiagnosticStore{db: db},
 	}
 }
 

@@ -1,0 +1,258 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"vitrine/internal/apperr"
+	"vitrine/internal/diagnostic"
+	"vitrine/internal/mail"
+	"vitrine/internal/maturity"
+	"vitrine/internal/plan"
+	"vitrine/internal/sessions"
+	"vitrine/internal/store"
+	"vitrine/internal/storetest"
+)
+
+// record scores answers into a record ready to store.
+func record(t *testing.T, a maturity.Answers, p diagnostic.Profile, sessionID int64) diagnostic.Record {
+	t.Helper()
+	q := maturity.Current()
+	out, err := diagnostic.Evaluate(q, plan.Current(), a, "fr", nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Result
+	return diagnostic.Record{Version: q.Version, RulesVersion: plan.Current().Version, Lang: "fr", Answers: a,
+		Profile: p, SessionID: sessionID, Level: r.Level, Index: r.Index, Dimensions: r.Dimensions, Answered: r.Answered}
+}
+
+// answersAll answers every question with the option at position i (or the
+// last non-"don't know" one).
+func answersAll(i int) maturity.Answers {
+	a := maturity.Answers{}
+	for _, d := range maturity.Current().Dimensions {
+		for _, x := range d.Questions {
+			j := min(i, len(x.Options)-2)
+			a[x.ID] = []string{x.Options[j].ID}
+		}
+	}
+	return a
+}
+
+func mustCreate(t *testing.T, st *store.Store, n store.NewDiagnostic) (int64, string) {
+	t.Helper()
+	tok, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+	n.TokenHash = hash
+	id, err := st.Diagnostics.Create(context.Background(), n, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, tok
+}
+
+func fieldOf(err error) string {
+	if e, ok := apperr.As(err); ok && len(e.Fields) == 1 {
+		return e.Fields[0].Field
+	}
+	return ""
+}
+
+func TestDiagnosticsStoreAndLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		shop := diagnostic.Profile{CommuneNIS: "52012", Sector: "food", ShopName: "Au cœur du goût", Email: "Zoe@Example.org"}
+		low := record(t, answersAll(0), shop, 0)
+		id1, tok1 := mustCreate(t, st, store.NewDiagnostic{Record: low, Mail: &mail.Message{Kind: "diagnostic_result", MessageID: "m1@x", To: shop.Email, Subject: "s", Text: "t"}})
+
+		got, err := st.Diagnostics.ByToken(ctx, diagnostic.Hash(tok1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != id1 || got.Level != low.Level || got.Index != low.Index || got.Profile != shop || got.FirstID != 0 ||
+			len(got.Dimensions) != 6 || got.Dimensions[0].ID != "visibility" || got.Dimensions[0].Score != low.Dimensions[0].Score ||
+			len(got.Answers) != 35 || !got.CompletedAt.Equal(now) {
+			t.Fatalf("read back %+v\nwant %+v", got, low)
+		}
+		if _, err := st.Diagnostics.ByToken(ctx, diagnostic.Hash("dg_nope")); !errors.Is(err, store.ErrDiagnosticNotFound) {
+			t.Errorf("unknown token: %v", err)
+		}
+		mails, _ := st.Outbox.List(ctx, store.OutboxFilter{RefType: store.MailRefDiagnostic, RefID: id1})
+		if len(mails) != 1 {
+			t.Errorf("mails about the diagnostic: %d, want 1", len(mails))
+		}
+
+		// The same email, later: linked by email, progress hidden until proved.
+		later := record(t, answersAll(2), diagnostic.Profile{CommuneNIS: "52012", Sector: "food", Email: "zoe@example.ORG"}, 0)
+		_, tok2 := mustCreate(t, st, store.NewDiagnostic{Record: later, MailKeyHash: diagnostic.Hash("dk_key")})
+		got2, _ := st.Diagnostics.ByToken(ctx, diagnostic.Hash(tok2))
+		if got2.FirstID != id1 || got2.FirstVia != diagnostic.LinkEmail || got2.ShowsProgress() {
+			t.Fatalf("linked by email: first %d via %q shows %v", got2.FirstID, got2.FirstVia, got2.ShowsProgress())
+		}
+		if ok, _ := st.Diagnostics.VerifyEmail(ctx, diagnostic.Hash(tok2), diagnostic.Hash("dk_wrong"), now); ok {
+			t.Error("a wrong mail key verified the email")
+		}
+		if ok, err := st.Diagnostics.VerifyEmail(ctx, diagnostic.Hash(tok2), diagnostic.Hash("dk_key"), now); !ok || err != nil {
+			t.Errorf("verify: %v %v", ok, err)
+		}
+		got2, _ = st.Diagnostics.ByToken(ctx, diagnostic.Hash(tok2))
+		if !got2.ShowsProgress() {
+			t.Error("progress hidden after the mailed link was opened")
+		}
+
+		// A third, from the second's token: linked to the first, by token.
+		third := record(t, answersAll(3), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)
+		id3, _ := mustCreate(t, st, store.NewDiagnostic{Record: third, PreviousTokenHash: diagnostic.Hash(tok2)})
+		got3, _ := st.Diagnostics.Get(ctx, id3)
+		if got3.FirstID != id1 || got3.FirstVia != diagnostic.LinkToken || !got3.ShowsProgress() {
+			t.Errorf("linked by token: first %d via %q", got3.FirstID, got3.FirstVia)
+		}
+
+		// Unknown previous token or session: field errors, nothing written.
+		_, err = st.Diagnostics.Create(ctx, store.NewDiagnostic{TokenHash: "h1", Record: third, PreviousTokenHash: diagnostic.Hash("dg_x")}, now)
+		if fieldOf(err) != "previous_token" {
+			t.Errorf("unknown previous token: %v", err)
+		}
+		withSession := record(t, answersAll(1), shop, 424242)
+		if _, err := st.Diagnostics.Create(ctx, store.NewDiagnostic{TokenHash: "h2", Record: withSession}, now); fieldOf(err) != "session_id" {
+			t.Errorf("unknown session: %v", err)
+		}
+		// The same token twice is a conflict, not a crash.
+		if _, err := st.Diagnostics.Create(ctx, store.NewDiagnostic{TokenHash: diagnostic.Hash(tok1), Record: third}, now); apperr.KindOf(err) != apperr.Conflict {
+			t.Errorf("token reused: %v", err)
+		}
+
+		// Mailing the link: sets the email, links by email, at most MaxLinkMails.
+		anon := record(t, answersAll(1), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)
+		id4, tok4 := mustCreate(t, st, store.NewDiagnostic{Record: anon})
+		m := mail.Message{Kind: "diagnostic_link", Subject: "s", Text: "t", To: "zoe@example.org"}
+		for i := range store.MaxLinkMails {
+			m.MessageID = "link" + string(rune('a'+i)) + "@x"
+			if err := st.Diagnostics.MailLink(ctx, diagnostic.Hash(tok4), "zoe@example.org", "zoe@example.org", diagnostic.Hash("dk_4"), m, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m.MessageID = "one-too-many@x"
+		if err := st.Diagnostics.MailLink(ctx, diagnostic.Hash(tok4), "zoe@example.org", "zoe@example.org", diagnostic.Hash("dk_4"), m, now); !errors.Is(err, store.ErrTooManyLinkMails) {
+			t.Errorf("mail number %d: %v", store.MaxLinkMails+1, err)
+		}
+		got4, _ := st.Diagnostics.Get(ctx, id4)
+		if got4.Profile.Email != "zoe@example.org" || got4.FirstID != id1 || got4.FirstVia != diagnostic.LinkEmail {
+			t.Errorf("after mailing the link: %+v", got4)
+		}
+	})
+}
+
+func TestDiagnosticDrafts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tok, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+		id, err := st.Diagnostics.CreateDraft(ctx, hash, diagnostic.Draft{Version: "v1", Lang: "fr"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.Diagnostics.Draft(ctx, diagnostic.Hash(tok))
+		if err != nil || d.ID != id || d.Step != 1 || len(d.Answers) != 0 || !d.MailedAt.IsZero() {
+			t.Fatalf("new draft %+v %v", d, err)
+		}
+		d.Step, d.Answers = 3, maturity.Answers{"listing": {"claimed"}, "payment": {"card", "mobile"}}
+		d.Profile = diagnostic.Profile{CommuneNIS: "52012", Sector: "food", Email: "a@b.be"}
+		resume := &mail.Message{Kind: "diagnostic_resume", MessageID: "r1@x", To: "a@b.be", Subject: "s", Text: "t"}
+		for i := range 2 {
+			resume.MessageID = "r" + string(rune('1'+i)) + "@x"
+			if err := st.Diagnostics.SaveDraft(ctx, d, resume, now.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d, _ = st.Diagnostics.Draft(ctx, hash)
+		if d.Step != 3 || len(d.Answers["payment"]) != 2 || d.Profile.CommuneNIS != "52012" || d.MailedAt.IsZero() {
+			t.Errorf("saved draft %+v", d)
+		}
+		mails, _ := st.Outbox.List(ctx, store.OutboxFilter{RefType: store.MailRefDraft, RefID: id})
+		if len(mails) != 1 {
+			t.Errorf("resume link mailed %d times, want once", len(mails))
+		}
+		if _, err := st.Diagnostics.CreateDraft(ctx, "other", diagnostic.Draft{Version: "v1", SessionID: 999}, now); fieldOf(err) != "session_id" {
+			t.Errorf("draft for an unknown session: %v", err)
+		}
+
+		// Completing it deletes the draft and keeps the token.
+		d.Answers = answersAll(1)
+		rec := record(t, d.Answers, d.Profile, 0)
+		if _, err := st.Diagnostics.Create(ctx, store.NewDiagnostic{TokenHash: hash, Record: rec, DraftID: d.ID}, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Diagnostics.Draft(ctx, hash); !errors.Is(err, store.ErrDraftNotFound) {
+			t.Errorf("draft after completion: %v", err)
+		}
+		if _, err := st.Diagnostics.ByToken(ctx, hash); err != nil {
+			t.Errorf("diagnostic by the draft's token: %v", err)
+		}
+
+		// Stale drafts go.
+		st.Diagnostics.CreateDraft(ctx, "old", diagnostic.Draft{Version: "v1"}, now.Add(-100*24*time.Hour))
+		st.Diagnostics.CreateDraft(ctx, "fresh", diagnostic.Draft{Version: "v1"}, now)
+		if n, err := st.Diagnostics.DeleteStaleDrafts(ctx, now.Add(-diagnostic.DraftLifetime)); n != 1 || err != nil {
+			t.Errorf("stale drafts deleted: %d %v", n, err)
+		}
+	})
+}
+
+func TestWorkshopRoom(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		s, err := st.Sessions.Create(ctx, sessions.Draft{Title: "Atelier", CommuneNIS: "52012", Venue: "Salle",
+			StartsAt: now.Add(time.Hour), EndsAt: now.Add(3 * time.Hour), Capacity: 30}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := st.Diagnostics.WorkshopCode(ctx, s.ID, now)
+		if err != nil || !diagnostic.ValidWorkshopCode(code) {
+			t.Fatalf("code %q %v", code, err)
+		}
+		if again, _ := st.Diagnostics.WorkshopCode(ctx, s.ID, now); again != code {
+			t.Errorf("second code %q, first %q", again, code)
+		}
+		if id, err := st.Diagnostics.SessionByWorkshopCode(ctx, code); id != s.ID || err != nil {
+			t.Errorf("session by code: %d %v", id, err)
+		}
+		if _, err := st.Diagnostics.SessionByWorkshopCode(ctx, "zzzzzz"); !errors.Is(err, store.ErrWorkshopNotFound) {
+			t.Errorf("unknown code: %v", err)
+		}
+		if _, err := st.Diagnostics.WorkshopCode(ctx, 777, now); !errors.Is(err, store.ErrSessionNotFound) {
+			t.Errorf("code for an unknown session: %v", err)
+		}
+
+		shop := diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}
+		var sum [6]float64
+		for i := range 3 {
+			r := record(t, answersAll(i), shop, s.ID)
+			for j, d := range r.Dimensions {
+				sum[j] += d.Score
+			}
+			mustCreate(t, st, store.NewDiagnostic{Record: r})
+		}
+		mustCreate(t, st, store.NewDiagnostic{Record: record(t, answersAll(4), shop, 0)}) // another room
+		tally, err := st.Diagnostics.RoomTally(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, n := range tally.Levels {
+			total += n
+		}
+		if tally.Answered != 3 || total != 3 || len(tally.Averages) != 6 {
+			t.Fatalf("tally %+v", tally)
+		}
+		for j, d := range maturity.Current().Dimensions {
+			if got, want := tally.Averages[d.ID], sum[j]/3; got < want-0.05 || got > want+0.05 {
+				t.Errorf("%s average %.2f, want %.2f", d.ID, got, want)
+			}
+		}
+		if c, _ := st.Diagnostics.TrainingCandidates(ctx, "52012", []string{"map-listings"}, now); len(c) != 0 {
+			t.Errorf("training candidates before the catalogue exists: %v", c)
+		}
+	})
+}
