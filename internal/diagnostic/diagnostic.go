@@ -214,11 +214,15 @@ func tooFewAnswers(count int) error {
 	return apperr.Field("answers", maturity.KeyBlockAnswers, map[string]any{"count": count})
 }
 
+// Trainings finds the upcoming training sessions that teach any of the
+// given skills (see plan.Choose); nil finds none.
+type Trainings func(skills []string) ([]plan.Session, error)
+
 // Evaluate scores the answers on q, builds the plan with rules and chooses
-// the training sessions that teach its skills among candidates. A
+// the training sessions that teach its skills among those find returns. A
 // submission needs a level: too few answers is an Invalid error on
 // "answers" that says how many more are needed.
-func Evaluate(q *maturity.Questionnaire, rules *plan.Rules, a maturity.Answers, lang string, candidates []plan.Session, now time.Time) (*Outcome, error) {
+func Evaluate(q *maturity.Questionnaire, rules *plan.Rules, a maturity.Answers, lang string, find Trainings, now time.Time) (*Outcome, error) {
 	r, err := q.Score(a, lang)
 	if err != nil {
 		return nil, err
@@ -226,12 +230,12 @@ func Evaluate(q *maturity.Questionnaire, rules *plan.Rules, a maturity.Answers, 
 	if !r.HasLevel {
 		return nil, tooFewAnswers(minAnswered(q) - r.Answered)
 	}
-	return plan1(r, rules, lang, candidates, now)
+	return planFor(r, rules, lang, find, now)
 }
 
 // Reevaluate scores a stored diagnostic again, with its plan: the rules are
-// those of today, and so are the training sessions.
-func Reevaluate(rec Record, rules *plan.Rules, lang string, candidates []plan.Session, now time.Time) (*Outcome, error) {
+// those given (today's), and so are the training sessions.
+func Reevaluate(rec Record, rules *plan.Rules, lang string, find Trainings, now time.Time) (*Outcome, error) {
 	q, err := maturity.Version(rec.Version)
 	if err != nil {
 		return nil, err
@@ -240,13 +244,19 @@ func Reevaluate(rec Record, rules *plan.Rules, lang string, candidates []plan.Se
 	if err != nil {
 		return nil, fmt.Errorf("diagnostic %d: %w", rec.ID, err)
 	}
-	return plan1(r, rules, lang, candidates, now)
+	return planFor(r, rules, lang, find, now)
 }
 
-func plan1(r *maturity.Result, rules *plan.Rules, lang string, candidates []plan.Session, now time.Time) (*Outcome, error) {
+func planFor(r *maturity.Result, rules *plan.Rules, lang string, find Trainings, now time.Time) (*Outcome, error) {
 	p, err := rules.Build(r, lang)
 	if err != nil {
 		return nil, err
+	}
+	var candidates []plan.Session
+	if find != nil && len(p.Skills) > 0 {
+		if candidates, err = find(p.SkillIDs()); err != nil {
+			return nil, err
+		}
 	}
 	c := plan.Choose(p.SkillIDs(), candidates, now)
 	p.Trainings = &c

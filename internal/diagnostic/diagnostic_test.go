@@ -193,10 +193,18 @@ func TestEvaluate(t *testing.T) {
 	for _, id := range q.QuestionIDs() {
 		low[id] = []string{maturity.DontKnowID}
 	}
-	out, err = Evaluate(q, rules, low, "fr", []plan.Session{{SessionID: "s1", ModuleID: "m1", Skills: []string{"map-listings"},
-		Hours: 3, Start: now.Add(48 * time.Hour), SeatsLeft: 4, Format: plan.Online}}, now)
+	var asked []string
+	find := func(skills []string) ([]plan.Session, error) {
+		asked = skills
+		return []plan.Session{{SessionID: "s1", ModuleID: "m1", Skills: []string{"map-listings"},
+			Hours: 3, Start: now.Add(48 * time.Hour), SeatsLeft: 4, Format: plan.Online}}, nil
+	}
+	out, err = Evaluate(q, rules, low, "fr", find, now)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(asked, out.Plan.SkillIDs()) || !slices.Contains(asked, "map-listings") {
+		t.Errorf("trainings asked for %v, the plan needs %v", asked, out.Plan.SkillIDs())
 	}
 	if out.Result.Level != 0 || len(out.Plan.Trainings.Sessions) != 1 || out.Candidates != 1 {
 		t.Errorf("lowest answers: level %d, trainings %+v", out.Result.Level, out.Plan.Trainings)

@@ -109,6 +109,20 @@ func (l *Localizer) Money(cents int64) string {
 	return fmt.Sprintf("%s,%02d\u00a0€", whole, frac)
 }
 
+// Decimal formats a score with one decimal at most, the local way:
+// "24,3" (fr, de, nl), "24.3" (en), and "30" rather than "30,0".
+func (l *Localizer) Decimal(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	if s == "-0" {
+		s = "0"
+	}
+	if l.Lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
 // Km formats a distance: "12 km", "3,4 km".
 func (l *Localizer) Km(km float64) string {
 	if km >= 10 {

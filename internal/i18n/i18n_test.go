@@ -128,6 +128,15 @@ func TestFormats(t *testing.T) {
 	if got := c.For("fr").Km(23.6); got != "24\u00a0km" {
 		t.Errorf("Km(23.6) = %q", got)
 	}
+	for _, tt := range []struct {
+		lang string
+		f    float64
+		want string
+	}{{"fr", 24.3, "24,3"}, {"en", 24.3, "24.3"}, {"de", 30, "30"}, {"nl", 0.04, "0"}, {"fr", -12.26, "-12,3"}, {"fr", -0.01, "0"}} {
+		if got := c.For(tt.lang).Decimal(tt.f); got != tt.want {
+			t.Errorf("%s Decimal(%v) = %q, want %q", tt.lang, tt.f, got, tt.want)
+		}
+	}
 	summer := time.Date(2027, 7, 1, 16, 0, 0, 0, time.UTC)
 	if got := c.For("en").Time(summer); got != "18:00" {
 		t.Errorf("summer time = %q, want 18:00", got)

@@ -29,6 +29,10 @@ type Session struct {
 	SeatsLeft       int       `json:"seats_left"`
 	VoucherEligible bool      `json:"voucher_eligible"`
 	PriceCents      int64     `json:"price_cents"`
+	// VoucherCostCents is what the shop pays when it uses training
+	// vouchers (the catalogue computes it with package funding); equal to
+	// PriceCents when the session takes none.
+	VoucherCostCents int64 `json:"voucher_cost_cents"`
 }
 
 // Choice is the sessions chosen for a plan.

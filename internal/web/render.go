@@ -103,6 +103,7 @@ var funcs = template.FuncMap{
 		b, err := json.Marshal(v)
 		return template.JS(b), err
 	},
+	"signed": signed,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -231,6 +232,25 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// renderFragment writes one named template of a page alone, without the
+// layout: a part of the page that a script refreshes.
+func (s *Server) renderFragment(w http.ResponseWriter, page, name string, view any) error {
+	t, ok := s.tmpl.pages[page]
+	if !ok {
+		return fmt.Errorf("no template %q", page)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := t.ExecuteTemplate(buf, name, view); err != nil {
+		return fmt.Errorf("render %s/%s: %w", page, name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 	return nil
 }

@@ -21,6 +21,18 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /privacy", s.serve(s.privacyPage))
 	mux.Handle("GET /accessibility", s.serve(s.accessibilityPage))
 
+	// The diagnostic: the flow, screen by screen, then the result and the plan.
+	mux.Handle("GET /diagnostic", s.serve(s.diagnosticStart))
+	mux.Handle("POST /diagnostic", s.serve(s.diagnosticBegin))
+	mux.Handle("GET /d/{code}", s.serve(s.workshopStart))
+	mux.Handle("GET /diagnostic/{token}", s.serve(s.diagnosticResume))
+	mux.Handle("GET /diagnostic/{token}/{step}", s.serve(s.diagnosticStep))
+	mux.Handle("POST /diagnostic/{token}/{step}", s.serve(s.diagnosticSave))
+	mux.Handle("GET /diagnostics/{token}", s.serve(s.resultPage))
+	mux.Handle("GET /diagnostics/{token}/plan.pdf", s.serve(s.planPDF))
+	mux.Handle("POST /diagnostics/{token}/email", s.serve(s.mailLink))
+	mux.Handle("POST /diagnostics/{token}/retake", s.serve(s.retake))
+
 	// Staff sign-in.
 	mux.Handle("GET /sign-in", s.serve(s.signInForm))
 	mux.Handle("POST /sign-in", s.serve(s.signInRequest))
@@ -31,12 +43,20 @@ func (s *Server) routes() http.Handler {
 	// Staff pages.
 	mux.Handle("GET /staff", s.staffPage(staff.UseStaffPages, s.staffHome))
 	mux.Handle("POST /staff/tokens", s.staffPage(staff.UseStaffPages, s.staffNewToken))
+	mux.Handle("GET /staff/workshop", s.staffPage(staff.ViewWorkshop, s.workshopList))
+	mux.Handle("GET /staff/workshop/{id}", s.staffPage(staff.ViewWorkshop, s.workshopPage))
+	mux.Handle("GET /staff/workshop/{id}/room", s.staffPage(staff.ViewWorkshop, s.workshopRoom))
+	mux.Handle("GET /staff/workshop/{id}/qr.png", s.staffPage(staff.ViewWorkshop, s.workshopQR))
 
 	// Public API.
 	mux.Handle("GET /api/v1/communes", s.serve(s.apiCommunes))
+	mux.Handle("GET /api/v1/diagnostic", s.serve(s.apiQuestionnaire))
+	mux.Handle("POST /api/v1/diagnostics", s.serve(s.apiSubmit))
+	mux.Handle("GET /api/v1/diagnostics/{token}", s.serve(s.apiDiagnostic))
 
 	// Staff API.
 	mux.Handle("GET /api/v1/me", s.staffAPI(staff.UseStaffPages, s.apiMe))
+	mux.Handle("GET /api/v1/sessions/{id}/workshop", s.staffAPI(staff.ViewWorkshop, s.apiWorkshop))
 
 	// Everything else.
 	mux.Handle("/api/", s.serve(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))

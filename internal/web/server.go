@@ -12,6 +12,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"vitrine/internal/diagnostic"
 	"vitrine/internal/i18n"
 	"vitrine/internal/mail"
 	"vitrine/internal/store"
@@ -105,13 +106,17 @@ func (s *Server) secure() bool {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Background runs the web layer's housekeeping until ctx ends: expired
-// browser sessions are deleted every hour.
+// browser sessions and diagnostic drafts left too long are deleted every
+// hour.
 func (s *Server) Background(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		if _, err := s.st.WebSessions.DeleteExpired(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("delete expired sessions", "err", err)
+		}
+		if _, err := s.st.Diagnostics.DeleteStaleDrafts(ctx, s.now().Add(-diagnostic.DraftLifetime)); err != nil && ctx.Err() == nil {
+			s.log.Warn("delete stale diagnostic drafts", "err", err)
 		}
 		select {
 		case <-ctx.Done():
