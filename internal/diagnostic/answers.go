@@ -1,7 +1,6 @@
 package diagnostic
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,12 +18,13 @@ const MaxAnswers = 100
 // MaxAnswers answers.
 const KeyTooManyAnswers = "diagnostic.error.too_many_answers"
 
-// DecodeAnswers reads answers sent as JSON, each question ID mapped to one
-// option ID or a list of them. An answer of another kind (a number, an
-// object, a list holding something else than text) is a field error on
-// "answers.<question_id>"; null counts as unanswered. Whether the
-// questions and options exist is for Submission.Check.
-func DecodeAnswers(raw map[string]json.RawMessage, v *apperr.Validation) maturity.Answers {
+// DecodeAnswers reads answers sent as JSON and decoded into a map of any,
+// each question ID mapped to one option ID or a list of them. An answer of
+// another kind (a number, an object, a list holding something else than
+// text) is a field error on "answers.<question_id>"; null counts as
+// unanswered. Whether the questions and options exist is for
+// Submission.Check.
+func DecodeAnswers(raw map[string]any, v *apperr.Validation) maturity.Answers {
 	if len(raw) > MaxAnswers {
 		v.Add("answers", KeyTooManyAnswers, map[string]any{"max": MaxAnswers})
 		return maturity.Answers{}
@@ -49,19 +49,24 @@ func DecodeAnswers(raw map[string]json.RawMessage, v *apperr.Validation) maturit
 }
 
 // decodeAnswer reads one answer: nil and true for null.
-func decodeAnswer(data json.RawMessage) ([]string, bool) {
-	var one *string
-	if err := json.Unmarshal(data, &one); err == nil {
-		if one == nil {
-			return nil, true
+func decodeAnswer(x any) ([]string, bool) {
+	switch a := x.(type) {
+	case nil:
+		return nil, true
+	case string:
+		return []string{a}, true
+	case []any:
+		opts := make([]string, len(a))
+		for i, o := range a {
+			s, ok := o.(string)
+			if !ok {
+				return nil, false
+			}
+			opts[i] = s
 		}
-		return []string{*one}, true
+		return opts, true
 	}
-	var many []string
-	if err := json.Unmarshal(data, &many); err != nil || many == nil {
-		return nil, false
-	}
-	return many, true
+	return nil, false
 }
 
 // answerField names the field of an answer's error: answers.<question_id>,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"vitrine/internal/apperr"
@@ -20,7 +21,30 @@ import (
 // DiagnosticStore keeps the digital-maturity diagnostics, their drafts and
 // the short links of the workshops. Tokens arrive hashed: the plain tokens
 // never reach the database.
-type DiagnosticStore struct{ db *DB }
+type DiagnosticStore struct {
+	db    *DB
+	queue createQueue
+	stmts sync.Map // SQL text → *sql.Stmt prepared on the writer
+}
+
+// prepared returns the statement for query, prepared once on the writer.
+// Call it outside a transaction: on SQLite the writer is one connection.
+// Inside a transaction tx.StmtContext then reuses it on that connection
+// (or prepares it again on another one, on PostgreSQL).
+func (s *DiagnosticStore) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.w.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if old, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
+}
 
 var (
 	ErrDiagnosticNotFound = apperr.New(apperr.NotFound, "diagnostic_not_found", "diagnostic.error.not_found")
@@ -56,65 +80,188 @@ type NewDiagnostic struct {
 
 // Create records a diagnostic, its scores, its link to the shop's first
 // diagnostic and its mail in one transaction, and deletes the draft it
-// completes. An unknown previous token or information session is a field
-// error.
-func (s *DiagnosticStore) Create(ctx context.Context, n NewDiagnostic, now time.Time) (int64, error) {
-	rec := n.Record
-	answers, err := json.Marshal(rec.Answers)
+// completes. It returns the record as stored: with its ID, its link to the
+// first diagnostic and its times. An unknown previous token or information
+// session is a field error.
+//
+// Diagnostics arriving together share a transaction (group commit): on
+// SQLite every commit waits for the disk, and a workshop room submits at
+// once. Each one still commits with its own mail or not at all.
+func (s *DiagnosticStore) Create(ctx context.Context, n NewDiagnostic, now time.Time) (diagnostic.Record, error) {
+	answers, err := json.Marshal(n.Record.Answers)
 	if err != nil {
-		return 0, fmt.Errorf("create diagnostic: %w", err)
+		return diagnostic.Record{}, fmt.Errorf("create diagnostic: %w", err)
 	}
-	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		first, via, err := findFirst(ctx, tx, n)
-		if err != nil {
-			return err
-		}
-		if rec.SessionID != 0 {
-			if err := infoSessionExists(ctx, tx, rec.SessionID); err != nil {
-				return err
-			}
-		}
-		created := rec.CreatedAt
-		if created.IsZero() {
-			created = now
-		}
-		err = tx.QueryRowContext(ctx, `
+	w := &pendingCreate{ctx: ctx, n: n, answers: string(answers), now: now, done: make(chan struct{})}
+	s.queue.mu.Lock()
+	s.queue.pending = append(s.queue.pending, w)
+	lead := !s.queue.running
+	s.queue.running = true
+	s.queue.mu.Unlock()
+	if lead {
+		go s.flushQueue()
+	}
+	select {
+	case <-w.done:
+		return w.rec, w.err
+	case <-ctx.Done():
+		// The request is gone; the diagnostic may still be written.
+		return diagnostic.Record{}, ctx.Err()
+	}
+}
+
+// createQueue holds the diagnostics waiting for a transaction.
+type createQueue struct {
+	mu      sync.Mutex
+	pending []*pendingCreate
+	running bool // a goroutine is flushing
+}
+
+type pendingCreate struct {
+	ctx            context.Context
+	n              NewDiagnostic
+	answers        string
+	now            time.Time
+	insert, scores *sql.Stmt
+	rec            diagnostic.Record
+	err            error
+	done           chan struct{}
+}
+
+const insertDiagnostic = `
 INSERT INTO diagnostics (token_hash, questionnaire_version, rules_version, lang, answers, commune_nis, sector,
     email, email_key, shop_name, info_session_id, first_id, first_via, mail_key_hash, level, index_tenths,
     answered, created_at, completed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
-			n.TokenHash, rec.Version, rec.RulesVersion, rec.Lang, string(answers), rec.Profile.CommuneNIS,
-			rec.Profile.Sector, nullString(rec.Profile.Email), nullString(rec.Profile.EmailKey()), rec.Profile.ShopName,
-			nullInt(rec.SessionID), nullInt(first), string(via), nullString(n.MailKeyHash), rec.Level, tenths(rec.Index),
-			rec.Answered, utc(created), utc(now)).Scan(&id)
-		if isUniqueViolation(err) {
-			return apperr.Errorf(apperr.Conflict, "diagnostic_exists", "diagnostic.error.exists", nil).Wrap(err)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`
+
+// maxGroup bounds the diagnostics of one transaction.
+const maxGroup = 128
+
+// flushQueue writes the waiting diagnostics, a group per transaction,
+// until none is left.
+func (s *DiagnosticStore) flushQueue() {
+	for {
+		s.queue.mu.Lock()
+		group := s.queue.pending[:min(len(s.queue.pending), maxGroup)]
+		s.queue.pending = s.queue.pending[len(group):]
+		if len(group) == 0 {
+			s.queue.running, s.queue.pending = false, nil
+			s.queue.mu.Unlock()
+			return
+		}
+		s.queue.mu.Unlock()
+		s.createGroup(group)
+		for _, w := range group {
+			close(w.done)
+		}
+	}
+}
+
+// createGroup writes a group in one transaction. A field error (an unknown
+// previous token…) is that diagnostic's own and leaves the others; any
+// other error rolls the group back, and each is then tried on its own so
+// that the error lands where it belongs.
+func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
+	live := group[:0:0]
+	for _, w := range group {
+		if err := w.ctx.Err(); err != nil {
+			w.err = err
+			continue
+		}
+		live = append(live, w)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, w := range live {
+		var err error
+		w.insert, err = s.prepared(ctx, insertDiagnostic)
+		if err == nil && len(w.n.Record.Dimensions) > 0 {
+			w.scores, err = s.prepared(ctx, scoresQuery(len(w.n.Record.Dimensions)))
 		}
 		if err != nil {
-			return fmt.Errorf("create diagnostic: %w", err)
-		}
-		if err := insertScores(ctx, tx, id, rec.Dimensions); err != nil {
-			return err
-		}
-		if n.DraftID != 0 {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM diagnostic_drafts WHERE id = $1", n.DraftID); err != nil {
-				return fmt.Errorf("delete completed draft: %w", err)
+			for _, w := range live {
+				w.err = err
 			}
+			return
 		}
-		if n.Mail != nil {
-			m := *n.Mail
-			m.RefType, m.RefID = MailRefDiagnostic, id
-			if _, err := enqueueMail(ctx, tx, m, now, now); err != nil {
-				return err
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, w := range live {
+			w.rec, w.err = createOne(ctx, tx, w)
+			if w.err != nil && apperr.KindOf(w.err) != apperr.Invalid {
+				return w.err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, err
+	if err == nil {
+		return
 	}
-	return id, nil
+	if len(live) == 1 {
+		live[0].rec, live[0].err = diagnostic.Record{}, err
+		return
+	}
+	for _, w := range live {
+		w.err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			w.rec, err = createOne(ctx, tx, w)
+			return err
+		})
+		if w.err != nil {
+			w.rec = diagnostic.Record{}
+		}
+	}
+}
+
+// createOne writes one diagnostic inside the group's transaction.
+func createOne(ctx context.Context, tx *sql.Tx, w *pendingCreate) (diagnostic.Record, error) {
+	n, now := w.n, w.now
+	rec := n.Record
+	first, via, err := findFirst(ctx, tx, n)
+	if err != nil {
+		return diagnostic.Record{}, err
+	}
+	if rec.SessionID != 0 {
+		if err := infoSessionExists(ctx, tx, rec.SessionID); err != nil {
+			return diagnostic.Record{}, err
+		}
+	}
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = now
+	}
+	rec.CreatedAt, rec.CompletedAt, rec.FirstID, rec.FirstVia = utc(rec.CreatedAt), utc(now), first, via
+	err = tx.StmtContext(ctx, w.insert).QueryRowContext(ctx,
+		n.TokenHash, rec.Version, rec.RulesVersion, rec.Lang, w.answers, rec.Profile.CommuneNIS,
+		rec.Profile.Sector, nullString(rec.Profile.Email), nullString(rec.Profile.EmailKey()), rec.Profile.ShopName,
+		nullInt(rec.SessionID), nullInt(first), string(via), nullString(n.MailKeyHash), rec.Level, tenths(rec.Index),
+		rec.Answered, rec.CreatedAt, rec.CompletedAt).Scan(&rec.ID)
+	if isUniqueViolation(err) {
+		return diagnostic.Record{}, apperr.Errorf(apperr.Conflict, "diagnostic_exists", "diagnostic.error.exists", nil).Wrap(err)
+	}
+	if err != nil {
+		return diagnostic.Record{}, fmt.Errorf("create diagnostic: %w", err)
+	}
+	if len(rec.Dimensions) > 0 {
+		if _, err := tx.StmtContext(ctx, w.scores).ExecContext(ctx, scoresArgs(rec.ID, rec.Dimensions)...); err != nil {
+			return diagnostic.Record{}, fmt.Errorf("insert dimension scores: %w", err)
+		}
+	}
+	if n.DraftID != 0 {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM diagnostic_drafts WHERE id = $1", n.DraftID); err != nil {
+			return diagnostic.Record{}, fmt.Errorf("delete completed draft: %w", err)
+		}
+	}
+	if n.Mail != nil {
+		m := *n.Mail
+		m.RefType, m.RefID = MailRefDiagnostic, rec.ID
+		if _, err := enqueueMail(ctx, tx, m, now, now); err != nil {
+			return diagnostic.Record{}, err
+		}
+	}
+	return rec, nil
 }
 
 // findFirst returns the shop's first diagnostic and how it was found.
@@ -168,26 +315,26 @@ func infoSessionExists(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
-// insertScores writes a diagnostic's dimension scores in one statement.
-func insertScores(ctx context.Context, tx *sql.Tx, id int64, dims []maturity.DimensionScore) error {
-	if len(dims) == 0 {
-		return nil
-	}
+// scoresQuery writes n dimension scores of a diagnostic in one statement.
+func scoresQuery(n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO diagnostic_scores (diagnostic_id, dimension, score_tenths) VALUES ")
-	args := make([]any, 0, 1+2*len(dims))
-	args = append(args, id)
-	for i, d := range dims {
+	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "($1, $%d, $%d)", len(args)+1, len(args)+2)
+		fmt.Fprintf(&b, "($1, $%d, $%d)", 2+2*i, 3+2*i)
+	}
+	return b.String()
+}
+
+func scoresArgs(id int64, dims []maturity.DimensionScore) []any {
+	args := make([]any, 0, 1+2*len(dims))
+	args = append(args, id)
+	for _, d := range dims {
 		args = append(args, d.ID, tenths(d.Score))
 	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("insert dimension scores: %w", err)
-	}
-	return nil
+	return args
 }
 
 const diagnosticCols = `d.id, d.questionnaire_version, d.rules_version, d.lang, d.answers, d.commune_nis, d.sector,

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,11 +47,14 @@ func mustCreate(t *testing.T, st *store.Store, n store.NewDiagnostic) (int64, st
 	t.Helper()
 	tok, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
 	n.TokenHash = hash
-	id, err := st.Diagnostics.Create(context.Background(), n, now)
+	rec, err := st.Diagnostics.Create(context.Background(), n, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return id, tok
+	if rec.ID == 0 || !rec.CompletedAt.Equal(now) {
+		t.Fatalf("created %+v", rec)
+	}
+	return rec.ID, tok
 }
 
 func fieldOf(err error) string {
@@ -253,6 +257,71 @@ func TestWorkshopRoom(t *testing.T) {
 		}
 		if c, _ := st.Diagnostics.TrainingCandidates(ctx, "52012", []string{"map-listings"}, now); len(c) != 0 {
 			t.Errorf("training candidates before the catalogue exists: %v", c)
+		}
+	})
+}
+
+// Diagnostics submitted at once share transactions; each still gets its
+// own result, and one's error does not fail the others.
+func TestDiagnosticsCreatedTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		rec := record(t, answersAll(1), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)
+		const n = 60
+		type result struct {
+			id  int64
+			err error
+		}
+		results := make([]result, n)
+		_, dupHash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+				nd := store.NewDiagnostic{TokenHash: hash, Record: rec}
+				switch i {
+				case 7:
+					nd.PreviousTokenHash = diagnostic.Hash("dg_unknown")
+				case 20, 21:
+					nd.TokenHash = dupHash
+				case 30:
+					nd.Record.Profile.Email = "same@example.org"
+					nd.Mail = &mail.Message{Kind: "diagnostic_result", MessageID: "same@x", To: "same@example.org", Subject: "s", Text: "t"}
+				}
+				r, err := st.Diagnostics.Create(ctx, nd, now)
+				results[i] = result{r.ID, err}
+			}()
+		}
+		wg.Wait()
+		ids := map[int64]bool{}
+		conflicts := 0
+		for i, r := range results {
+			switch {
+			case i == 7:
+				if fieldOf(r.err) != "previous_token" {
+					t.Errorf("unknown previous token: %v", r.err)
+				}
+			case (i == 20 || i == 21) && r.err != nil:
+				if apperr.KindOf(r.err) != apperr.Conflict {
+					t.Errorf("same token twice: %v", r.err)
+				}
+				conflicts++
+			case r.err != nil:
+				t.Errorf("diagnostic %d: %v", i, r.err)
+			case r.id == 0 || ids[r.id]:
+				t.Errorf("diagnostic %d: id %d", i, r.id)
+			default:
+				ids[r.id] = true
+			}
+		}
+		var rows, scores, mails int
+		st.DB.Reader().QueryRow("SELECT COUNT(*) FROM diagnostics").Scan(&rows)
+		st.DB.Reader().QueryRow("SELECT COUNT(*) FROM diagnostic_scores").Scan(&scores)
+		st.DB.Reader().QueryRow("SELECT COUNT(*) FROM outbox").Scan(&mails)
+		if conflicts != 1 || rows != n-2 || scores != 6*(n-2) || mails != 1 || len(ids) != n-2 {
+			t.Errorf("conflicts %d, rows %d, scores %d, mails %d, ids %d", conflicts, rows, scores, mails, len(ids))
 		}
 	})
 }

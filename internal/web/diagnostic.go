@@ -106,13 +106,13 @@ func (s *Server) apiQuestionnaire(w http.ResponseWriter, r *http.Request) error 
 
 // apiSubmission is the body of POST /api/v1/diagnostics.
 type apiSubmission struct {
-	Answers       map[string]json.RawMessage `json:"answers"`
-	CommuneNIS    string                     `json:"commune_nis"`
-	Sector        string                     `json:"sector"`
-	Email         string                     `json:"email"`
-	ShopName      string                     `json:"shop_name"`
-	SessionID     int64                      `json:"session_id"`
-	PreviousToken string                     `json:"previous_token"`
+	Answers       map[string]any `json:"answers"`
+	CommuneNIS    string         `json:"commune_nis"`
+	Sector        string         `json:"sector"`
+	Email         string         `json:"email"`
+	ShopName      string         `json:"shop_name"`
+	SessionID     int64          `json:"session_id"`
+	PreviousToken string         `json:"previous_token"`
 }
 
 // readSubmission decodes and checks a submission: a body that is not JSON
@@ -204,16 +204,12 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	id, err := s.st.Diagnostics.Create(ctx, n, s.now())
+	rec, err := s.st.Diagnostics.Create(ctx, n, s.now())
 	if err != nil {
 		return err
 	}
 	if n.Mail != nil {
 		s.kick()
-	}
-	rec, err := s.st.Diagnostics.Get(ctx, id)
-	if err != nil {
-		return err
 	}
 	progress, _, err := s.progress(ctx, rec, lang)
 	if err != nil {

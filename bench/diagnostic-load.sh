@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Load test of POST /api/v1/diagnostics (issue 5): the real server in its own
+# process on a fresh SQLite database, the rate limiter off, and the load
+# generator posting diagnostics from CLIENTS concurrent clients. Prints the
+# machine's load before and after, then the loadgen's figures.
+#
+#   bench/diagnostic-load.sh                 # 64 clients, 30 s after 5 s of warm-up
+#   CLIENTS=32 DURATION=60s bench/diagnostic-load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+port=${PORT:-18090}
+
+CGO_ENABLED=0 go build -trimpath -o "$dir/vitrine" ./cmd/vitrine
+go build -o "$dir/loadgen" ./bench/loadgen
+
+VITRINE_RATE_LIMIT=0 VITRINE_DB="sqlite:$dir/bench.db" VITRINE_ADDR="127.0.0.1:$port" \
+  "$dir/vitrine" serve 2>"$dir/server.log" &
+pid=$!
+for _ in $(seq 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+echo "machine: $(nproc) cores, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$dir/loadgen" -url "http://127.0.0.1:$port" -c "${CLIENTS:-64}" -d "${DURATION:-30s}" -warmup "${WARMUP:-5s}"
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server: $(grep -c '"status":201' "$dir/server.log") created, $(grep -c '"level":"ERROR"' "$dir/server.log" || true) errors logged"
