@@ -306,21 +306,22 @@ func (s *RegistrationStore) Cancel(ctx context.Context, token string, now time.T
 	return out, err
 }
 
-// errChanged asks for the transaction to run again: a row moved under us.
-var errChanged = errors.New("registration changed meanwhile")
-
 func (s *RegistrationStore) cancelTx(ctx context.Context, tx *sql.Tx, token string, now time.Time) (sessions.Registration, error) {
-	for attempt := 0; ; attempt++ {
-		r, err := s.cancelOnce(ctx, tx, token, now)
-		if !errors.Is(err, errChanged) || attempt == 5 {
-			return r, err
-		}
-	}
-}
-
-func (s *RegistrationStore) cancelOnce(ctx context.Context, tx *sql.Tx, token string, now time.Time) (sessions.Registration, error) {
 	if token == "" || len(token) > 100 {
 		return sessions.Registration{}, ErrRegistrationNotFound
+	}
+	// Lock the session's row first, as Register and promote do: one lock
+	// order, and under that lock nobody else changes a registration's status.
+	var sessionID int64
+	err := tx.QueryRowContext(ctx, "SELECT session_id FROM registrations WHERE token = $1", token).Scan(&sessionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sessions.Registration{}, ErrRegistrationNotFound
+	}
+	if err != nil {
+		return sessions.Registration{}, fmt.Errorf("cancel: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE info_sessions SET waitlisted = waitlisted WHERE id = $1", sessionID); err != nil {
+		return sessions.Registration{}, fmt.Errorf("cancel: %w", err)
 	}
 	r, err := getReg(ctx, tx, "token", token)
 	if err != nil {
@@ -329,7 +330,6 @@ func (s *RegistrationStore) cancelOnce(ctx context.Context, tx *sql.Tx, token st
 	if !r.Active() || !r.ErasedAt.IsZero() {
 		return r, ErrRegistrationGone
 	}
-	// The session's row first, as Register does: one lock order, no deadlock.
 	q := "UPDATE info_sessions SET confirmed = confirmed - 1 WHERE id = $1"
 	if r.Status == sessions.Waitlisted {
 		q = "UPDATE info_sessions SET waitlisted = waitlisted - 1 WHERE id = $1"
@@ -345,7 +345,7 @@ WHERE id = $2 AND status = $3`, utc(now), r.ID, string(r.Status))
 		return r, fmt.Errorf("cancel: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return r, errChanged
+		return r, fmt.Errorf("cancel: registration %d changed under the session lock", r.ID)
 	}
 	if err := cancelMails(ctx, tx, RefRegistration, r.ID); err != nil {
 		return r, err
