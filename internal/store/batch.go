@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"vitrine/internal/apperr"
+	"vitrine/internal/mail"
 	"vitrine/internal/sessions"
 )
 
@@ -30,6 +31,8 @@ type regJob struct {
 	sessionID int64
 	in        sessions.Registration
 	now       time.Time
+	sess      sessions.Session // as the mails show it
+	mail      mail.Message     // the confirmation, composed beforehand
 
 	res  RegisterResult
 	err  error
@@ -46,6 +49,7 @@ type regBatcher struct {
 
 func (s *RegistrationStore) batcher() *regBatcher {
 	s.once.Do(func() {
+		s.db.prepareAll(context.Background(), sqlFindEmail, sqlTakeSeat, sqlJoinWaitlist, sqlInsertRegistration, outboxInsert)
 		b := &regBatcher{s: s, in: make(chan *regJob, 4*maxBatch), stop: s.db.done}
 		workers := 1
 		if s.db.Engine == Postgres {
@@ -131,9 +135,8 @@ func (b *regBatcher) run(jobs []*regJob) {
 	defer cancel()
 	if len(jobs) > 1 {
 		err := b.s.db.Tx(ctx, func(tx *sql.Tx) error {
-			cache := map[int64]sessions.Session{}
 			for _, j := range jobs {
-				j.res, j.err = b.s.register(ctx, tx, j, cache)
+				j.res, j.err = b.s.register(ctx, tx, j)
 				if j.err != nil {
 					if _, domain := apperr.As(j.err); !domain {
 						return j.err
@@ -153,7 +156,7 @@ func (b *regBatcher) run(jobs []*regJob) {
 	for _, j := range jobs {
 		j.err = b.s.db.Tx(ctx, func(tx *sql.Tx) error {
 			var err error
-			j.res, err = b.s.register(ctx, tx, j, map[int64]sessions.Session{})
+			j.res, err = b.s.register(ctx, tx, j)
 			return err
 		})
 		close(j.done)

@@ -41,6 +41,7 @@ type DB struct {
 
 	done      chan struct{} // closed by Close: background writers stop
 	closeOnce sync.Once
+	stmts     sync.Map // query → *sql.Stmt prepared on the SQLite writer
 }
 
 // ParseDSN splits a DSN into its engine and target: "sqlite:PATH" or a
@@ -143,6 +144,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Close releases the connections.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() { close(db.done) })
+	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	var err error
 	if db.r != nil && db.r != db.w {
 		err = db.r.Close()

@@ -49,6 +49,8 @@ type RegistrationStore struct {
 	mailer RegistrationMailer
 	batch  *regBatcher
 	once   sync.Once
+
+	mailSessions sync.Map // session id → cachedSession
 }
 
 // SetMailer sets how registration mails are composed (the web layer does it
@@ -154,6 +156,18 @@ func (s *RegistrationStore) Register(ctx context.Context, sessionID int64, r ses
 		r.Lang = "fr"
 	}
 	j := &regJob{ctx: ctx, sessionID: sessionID, in: r, now: now, done: make(chan struct{})}
+	// Read the session and compose the confirmation here, in the caller's
+	// goroutine: the batch's writer then only runs SQL.
+	var err error
+	j.sess, err = s.sessionForMail(ctx, sessionID)
+	if err != nil {
+		return RegisterResult{}, err
+	}
+	pre := r
+	pre.Status = sessions.Confirmed
+	if j.mail, err = s.mailer.RegistrationMail(MailConfirmed, pre, j.sess); err != nil {
+		return RegisterResult{}, err
+	}
 	if err := s.batcher().submit(ctx, j); err != nil {
 		return RegisterResult{}, err
 	}
@@ -166,37 +180,74 @@ func (s *RegistrationStore) Register(ctx context.Context, sessionID int64, r ses
 	return j.res, j.err
 }
 
+// sessionForMail reads what a registration mail says about a session. A
+// burst of registrations reads it once a second at most; a change made here
+// is seen at once (forget), one made by another instance within a second.
+func (s *RegistrationStore) sessionForMail(ctx context.Context, id int64) (sessions.Session, error) {
+	if v, ok := s.mailSessions.Load(id); ok {
+		c := v.(cachedSession)
+		if time.Since(c.at) < time.Second {
+			return c.s, nil
+		}
+	}
+	ss, err := scanSession(s.db.r.QueryRowContext(ctx, "SELECT "+sessionCols+" FROM info_sessions s JOIN communes c ON c.nis_code = s.commune_nis WHERE s.id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ss, ErrSessionNotFound
+	}
+	if err != nil {
+		return ss, fmt.Errorf("register: %w", err)
+	}
+	s.mailSessions.Store(id, cachedSession{ss, time.Now()})
+	return ss, nil
+}
+
+type cachedSession struct {
+	s  sessions.Session
+	at time.Time
+}
+
+// forget drops a session from the mail cache (it changed).
+func (s *RegistrationStore) forget(id int64) { s.mailSessions.Delete(id) }
+
+// The statements of a registration, prepared once on SQLite.
+const (
+	sqlFindEmail = "SELECT id FROM registrations WHERE session_id = $1 AND email_key = $2"
+	sqlTakeSeat  = `
+UPDATE info_sessions SET confirmed = confirmed + 1
+WHERE id = $1 AND confirmed < capacity AND status = 'scheduled' AND starts_at > $2
+RETURNING confirmed`
+	sqlJoinWaitlist = `
+UPDATE info_sessions SET waitlisted = waitlisted + 1, waitlist_seq = waitlist_seq + 1
+WHERE id = $1 AND confirmed >= capacity AND status = 'scheduled' AND starts_at > $2
+RETURNING waitlisted, waitlist_seq`
+	sqlInsertRegistration = `
+INSERT INTO registrations (session_id, first_name, last_name, email, email_key, phone, shop_name, sector, commune_nis,
+    lang, status, waitlist_seq, token, checkin_code, consent_contact, consent_at, confirmed_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (session_id, email_key) DO NOTHING
+RETURNING id`
+)
+
 // register runs one registration inside tx. It returns an *apperr.Error only
 // when it wrote nothing, so the batch's transaction can go on.
-func (s *RegistrationStore) register(ctx context.Context, tx *sql.Tx, j *regJob, cache map[int64]sessions.Session) (RegisterResult, error) {
+func (s *RegistrationStore) register(ctx context.Context, tx *sql.Tx, j *regJob) (RegisterResult, error) {
 	r := j.in
+	sess := j.sess
 	key := person.EmailKey(r.Email)
-	existing, err := byEmail(ctx, tx, j.sessionID, key)
+	var existingID int64
+	err := s.db.prep(ctx, tx, sqlFindEmail).QueryRowContext(ctx, j.sessionID, key).Scan(&existingID)
 	if err == nil {
-		return RegisterResult{Registration: existing}, nil
+		existing, err := getReg(ctx, tx, "id", existingID)
+		return RegisterResult{Registration: existing}, err
 	}
-	if !errors.Is(err, ErrRegistrationNotFound) {
-		return RegisterResult{}, err
-	}
-	sess, ok := cache[j.sessionID]
-	if !ok {
-		sess, err = scanSession(tx.QueryRowContext(ctx, "SELECT "+sessionCols+" FROM info_sessions s JOIN communes c ON c.nis_code = s.commune_nis WHERE s.id = $1", j.sessionID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return RegisterResult{}, ErrSessionNotFound
-		}
-		if err != nil {
-			return RegisterResult{}, fmt.Errorf("register: %w", err)
-		}
-		cache[j.sessionID] = sess
+	if !errors.Is(err, sql.ErrNoRows) {
+		return RegisterResult{}, fmt.Errorf("find registration: %w", err)
 	}
 	var seq int64
 	for attempt := 0; ; attempt++ {
 		r.Status, r.WaitlistPos, seq = "", 0, 0
 		var n int
-		err := tx.QueryRowContext(ctx, `
-UPDATE info_sessions SET confirmed = confirmed + 1
-WHERE id = $1 AND confirmed < capacity AND status = 'scheduled' AND starts_at > $2
-RETURNING confirmed`, j.sessionID, utc(j.now)).Scan(&n)
+		err := s.db.prep(ctx, tx, sqlTakeSeat).QueryRowContext(ctx, j.sessionID, utc(j.now)).Scan(&n)
 		if err == nil {
 			r.Status = sessions.Confirmed
 			break
@@ -204,10 +255,7 @@ RETURNING confirmed`, j.sessionID, utc(j.now)).Scan(&n)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return RegisterResult{}, fmt.Errorf("take a seat: %w", err)
 		}
-		err = tx.QueryRowContext(ctx, `
-UPDATE info_sessions SET waitlisted = waitlisted + 1, waitlist_seq = waitlist_seq + 1
-WHERE id = $1 AND confirmed >= capacity AND status = 'scheduled' AND starts_at > $2
-RETURNING waitlisted, waitlist_seq`, j.sessionID, utc(j.now)).Scan(&r.WaitlistPos, &seq)
+		err = s.db.prep(ctx, tx, sqlJoinWaitlist).QueryRowContext(ctx, j.sessionID, utc(j.now)).Scan(&r.WaitlistPos, &seq)
 		if err == nil {
 			r.Status = sessions.Waitlisted
 			break
@@ -244,12 +292,7 @@ RETURNING waitlisted, waitlist_seq`, j.sessionID, utc(j.now)).Scan(&r.WaitlistPo
 	if seq > 0 {
 		seqArg = seq
 	}
-	err = tx.QueryRowContext(ctx, `
-INSERT INTO registrations (session_id, first_name, last_name, email, email_key, phone, shop_name, sector, commune_nis,
-    lang, status, waitlist_seq, token, checkin_code, consent_contact, consent_at, confirmed_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-ON CONFLICT (session_id, email_key) DO NOTHING
-RETURNING id`,
+	err = s.db.prep(ctx, tx, sqlInsertRegistration).QueryRowContext(ctx,
 		r.SessionID, r.FirstName, r.LastName, r.Email, key, r.Phone, r.ShopName, r.Sector, nullString(r.CommuneNIS),
 		r.Lang, string(r.Status), seqArg, r.Token, r.CheckinCode, r.ConsentContact, nullTime(r.ConsentAt),
 		nullTime(r.ConfirmedAt), utc(j.now)).Scan(&r.ID)
@@ -269,11 +312,14 @@ RETURNING id`,
 	if err != nil {
 		return RegisterResult{}, fmt.Errorf("insert registration: %w", err)
 	}
-	kind := MailConfirmed
+	m := j.mail
 	if r.Status == sessions.Waitlisted {
-		kind = MailWaitlisted
+		if m, err = s.mailer.RegistrationMail(MailWaitlisted, r, sess); err != nil {
+			return RegisterResult{}, err
+		}
 	}
-	if err := s.enqueue(ctx, tx, kind, r, sess, j.now); err != nil {
+	m.RefType, m.RefID = RefRegistration, r.ID
+	if _, err := enqueueMailWith(ctx, s.db.prep(ctx, tx, outboxInsert), m, j.now, j.now); err != nil {
 		return RegisterResult{}, err
 	}
 	return RegisterResult{Registration: r, Created: true}, nil

@@ -108,6 +108,7 @@ WHERE id = $10 AND confirmed <= $7`,
 		}
 		return ErrCapacityTooSmall.With(map[string]any{"Confirmed": confirmed, "Capacity": d.Capacity})
 	})
+	s.regs.forget(id)
 	if err != nil {
 		return sessions.Session{}, err
 	}
