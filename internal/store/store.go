@@ -10,21 +10,22 @@ import (
 
 // Store gathers the per-domain stores over one database handle.
 type Store struct {
-	DB          *DB
-	Communes    *CommuneStore
-	Users       *UserStore
-	WebSessions *WebSessionStore
-	Settings    *SettingStore
-	Providers   *ProviderStore
-	Budget      *BudgetStore
-	Sessions    *SessionStore
-	Outbox      *OutboxStore
-	Jobs        *JobStore
+	DB            *DB
+	Communes      *CommuneStore
+	Users         *UserStore
+	WebSessions   *WebSessionStore
+	Settings      *SettingStore
+	Providers     *ProviderStore
+	Budget        *BudgetStore
+	Sessions      *SessionStore
+	Outbox        *OutboxStore
+	Jobs          *JobStore
+	Registrations *RegistrationStore
 }
 
 // New builds the stores over db.
 func New(db *DB) *Store {
-	return &Store{
+	st := &Store{
 		DB:          db,
 		Communes:    &CommuneStore{db: db},
 		Users:       &UserStore{db: db},
@@ -36,6 +37,9 @@ func New(db *DB) *Store {
 		Outbox:      &OutboxStore{db: db},
 		Jobs:        &JobStore{db: db},
 	}
+	st.Registrations = &RegistrationStore{db: db}
+	st.Sessions.regs = st.Registrations
+	return st
 }
 
 // SettingStore keeps small named values (markers such as "demo loaded").
