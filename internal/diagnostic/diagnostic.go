@@ -24,15 +24,13 @@ import (
 	"vitrine/internal/maturity"
 	"vitrine/internal/person"
 	"vitrine/internal/plan"
+	"vitrine/internal/sessions"
 )
 
-// Sectors are the kinds of shop a shopkeeper chooses from, in display order;
-// the same IDs as the information-session registrations. Their names are
-// the catalogue keys "diagnostic.sector.ID".
-var Sectors = []string{
-	"food", "fashion", "home", "health_beauty", "culture_leisure",
-	"hospitality", "services", "crafts", "other",
-}
+// Sectors are the kinds of shop a shopkeeper chooses from, in display order:
+// those of the information-session registrations, named by the catalogue
+// keys "sector.ID".
+var Sectors = sessions.Sectors
 
 // Limits.
 const (
@@ -45,7 +43,7 @@ const (
 // Message keys of the field errors this package raises (the maturity keys
 // cover the answers themselves).
 const (
-	KeySectorUnknown  = "diagnostic.error.sector_unknown"
+	KeySectorUnknown  = "error.sector.unknown"
 	KeyAnswerType     = "diagnostic.error.answer_type"     // an answer that is neither an option ID nor a list of them
 	KeySessionUnknown = "diagnostic.error.session_unknown" // no such information session
 	KeyPreviousToken  = "diagnostic.error.previous_token"  // no diagnostic has this token

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,26 +25,6 @@ import (
 type DiagnosticStore struct {
 	db    *DB
 	queue createQueue
-	stmts sync.Map // SQL text → *sql.Stmt prepared on the writer
-}
-
-// prepared returns the statement for query, prepared once on the writer.
-// Call it outside a transaction: on SQLite the writer is one connection.
-// Inside a transaction tx.StmtContext then reuses it on that connection
-// (or prepares it again on another one, on PostgreSQL).
-func (s *DiagnosticStore) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := s.db.w.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	if old, loaded := s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		return old.(*sql.Stmt), nil
-	}
-	return st, nil
 }
 
 var (
@@ -118,14 +99,13 @@ type createQueue struct {
 }
 
 type pendingCreate struct {
-	ctx            context.Context
-	n              NewDiagnostic
-	answers        string
-	now            time.Time
-	insert, scores *sql.Stmt
-	rec            diagnostic.Record
-	err            error
-	done           chan struct{}
+	ctx     context.Context
+	n       NewDiagnostic
+	answers string
+	now     time.Time
+	rec     diagnostic.Record
+	err     error
+	done    chan struct{}
 }
 
 const insertDiagnostic = `
@@ -175,22 +155,16 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	queries := []string{insertDiagnostic, outboxInsert, sqlFirstByEmail}
 	for _, w := range live {
-		var err error
-		w.insert, err = s.prepared(ctx, insertDiagnostic)
-		if err == nil && len(w.n.Record.Dimensions) > 0 {
-			w.scores, err = s.prepared(ctx, scoresQuery(len(w.n.Record.Dimensions)))
-		}
-		if err != nil {
-			for _, w := range live {
-				w.err = err
-			}
-			return
+		if q := scoresQuery(len(w.n.Record.Dimensions)); !slices.Contains(queries, q) {
+			queries = append(queries, q)
 		}
 	}
+	s.db.prepareAll(ctx, queries...)
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, w := range live {
-			w.rec, w.err = createOne(ctx, tx, w)
+			w.rec, w.err = s.createOne(ctx, tx, w)
 			if w.err != nil && apperr.KindOf(w.err) != apperr.Invalid {
 				return w.err
 			}
@@ -207,7 +181,7 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 	for _, w := range live {
 		w.err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 			var err error
-			w.rec, err = createOne(ctx, tx, w)
+			w.rec, err = s.createOne(ctx, tx, w)
 			return err
 		})
 		if w.err != nil {
@@ -217,10 +191,10 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 }
 
 // createOne writes one diagnostic inside the group's transaction.
-func createOne(ctx context.Context, tx *sql.Tx, w *pendingCreate) (diagnostic.Record, error) {
+func (s *DiagnosticStore) createOne(ctx context.Context, tx *sql.Tx, w *pendingCreate) (diagnostic.Record, error) {
 	n, now := w.n, w.now
 	rec := n.Record
-	first, via, err := findFirst(ctx, tx, n)
+	first, via, err := s.findFirst(ctx, tx, n)
 	if err != nil {
 		return diagnostic.Record{}, err
 	}
@@ -233,7 +207,7 @@ func createOne(ctx context.Context, tx *sql.Tx, w *pendingCreate) (diagnostic.Re
 		rec.CreatedAt = now
 	}
 	rec.CreatedAt, rec.CompletedAt, rec.FirstID, rec.FirstVia = utc(rec.CreatedAt), utc(now), first, via
-	err = tx.StmtContext(ctx, w.insert).QueryRowContext(ctx,
+	err = s.db.prep(ctx, tx, insertDiagnostic).QueryRowContext(ctx,
 		n.TokenHash, rec.Version, rec.RulesVersion, rec.Lang, w.answers, rec.Profile.CommuneNIS,
 		rec.Profile.Sector, nullString(rec.Profile.Email), nullString(rec.Profile.EmailKey()), rec.Profile.ShopName,
 		nullInt(rec.SessionID), nullInt(first), string(via), nullString(n.MailKeyHash), rec.Level, tenths(rec.Index),
@@ -245,7 +219,7 @@ func createOne(ctx context.Context, tx *sql.Tx, w *pendingCreate) (diagnostic.Re
 		return diagnostic.Record{}, fmt.Errorf("create diagnostic: %w", err)
 	}
 	if len(rec.Dimensions) > 0 {
-		if _, err := tx.StmtContext(ctx, w.scores).ExecContext(ctx, scoresArgs(rec.ID, rec.Dimensions)...); err != nil {
+		if _, err := s.db.prep(ctx, tx, scoresQuery(len(rec.Dimensions))).ExecContext(ctx, scoresArgs(rec.ID, rec.Dimensions)...); err != nil {
 			return diagnostic.Record{}, fmt.Errorf("insert dimension scores: %w", err)
 		}
 	}
@@ -257,7 +231,7 @@ func createOne(ctx context.Context, tx *sql.Tx, w *pendingCreate) (diagnostic.Re
 	if n.Mail != nil {
 		m := *n.Mail
 		m.RefType, m.RefID = MailRefDiagnostic, rec.ID
-		if _, err := enqueueMail(ctx, tx, m, now, now); err != nil {
+		if _, err := enqueueMailWith(ctx, s.db.prep(ctx, tx, outboxInsert), m, now, now); err != nil {
 			return diagnostic.Record{}, err
 		}
 	}
@@ -265,7 +239,7 @@ func createOne(ctx context.Context, tx *sql.Tx, w *pendingCreate) (diagnostic.Re
 }
 
 // findFirst returns the shop's first diagnostic and how it was found.
-func findFirst(ctx context.Context, tx *sql.Tx, n NewDiagnostic) (int64, diagnostic.Link, error) {
+func (s *DiagnosticStore) findFirst(ctx context.Context, tx *sql.Tx, n NewDiagnostic) (int64, diagnostic.Link, error) {
 	var first int64
 	var err error
 	switch {
@@ -283,18 +257,20 @@ func findFirst(ctx context.Context, tx *sql.Tx, n NewDiagnostic) (int64, diagnos
 		}
 		return first, diagnostic.LinkToken, err
 	case n.Record.Profile.EmailKey() != "":
-		return firstByEmail(ctx, tx, n.Record.Profile.EmailKey(), 0)
+		return firstByEmail(ctx, s.db.prep(ctx, tx, sqlFirstByEmail), n.Record.Profile.EmailKey(), 0)
 	}
 	return 0, diagnostic.LinkNone, nil
 }
 
+const sqlFirstByEmail = `
+SELECT COALESCE(first_id, id) FROM diagnostics WHERE email_key = $1 AND id <> $2
+ORDER BY completed_at, id LIMIT 1`
+
 // firstByEmail returns the first diagnostic of the earliest one with this
 // email, other than except.
-func firstByEmail(ctx context.Context, tx *sql.Tx, emailKey string, except int64) (int64, diagnostic.Link, error) {
+func firstByEmail(ctx context.Context, q stmt, emailKey string, except int64) (int64, diagnostic.Link, error) {
 	var first int64
-	err := tx.QueryRowContext(ctx, `
-SELECT COALESCE(first_id, id) FROM diagnostics WHERE email_key = $1 AND id <> $2
-ORDER BY completed_at, id LIMIT 1`, emailKey, except).Scan(&first)
+	err := q.QueryRowContext(ctx, emailKey, except).Scan(&first)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, diagnostic.LinkNone, nil
 	}
@@ -449,7 +425,7 @@ WHERE id = $1`, id, email, emailKey, mailKeyHash)
 			return fmt.Errorf("mail diagnostic link: %w", err)
 		}
 		if first == 0 {
-			f, via, err := firstByEmail(ctx, tx, emailKey, id)
+			f, via, err := firstByEmail(ctx, stmt{tx: tx, query: sqlFirstByEmail}, emailKey, id)
 			if err != nil {
 				return err
 			}

@@ -10,22 +10,23 @@ import (
 
 // Store gathers the per-domain stores over one database handle.
 type Store struct {
-	DB          *DB
-	Communes    *CommuneStore
-	Users       *UserStore
-	WebSessions *WebSessionStore
-	Settings    *SettingStore
-	Providers   *ProviderStore
-	Budget      *BudgetStore
-	Sessions    *SessionStore
-	Outbox      *OutboxStore
-	Jobs        *JobStore
-	Diagnostics *DiagnosticStore
+	DB            *DB
+	Communes      *CommuneStore
+	Users         *UserStore
+	WebSessions   *WebSessionStore
+	Settings      *SettingStore
+	Providers     *ProviderStore
+	Budget        *BudgetStore
+	Sessions      *SessionStore
+	Outbox        *OutboxStore
+	Jobs          *JobStore
+	Registrations *RegistrationStore
+	Diagnostics   *DiagnosticStore
 }
 
 // New builds the stores over db.
 func New(db *DB) *Store {
-	return &Store{
+	st := &Store{
 		DB:          db,
 		Communes:    &CommuneStore{db: db},
 		Users:       &UserStore{db: db},
@@ -38,6 +39,9 @@ func New(db *DB) *Store {
 		Jobs:        &JobStore{db: db},
 		Diagnostics: &DiagnosticStore{db: db},
 	}
+	st.Registrations = &RegistrationStore{db: db}
+	st.Sessions.regs = st.Registrations
+	return st
 }
 
 // SettingStore keeps small named values (markers such as "demo loaded").

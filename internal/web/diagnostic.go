@@ -481,7 +481,7 @@ func (s *Server) resultView(r *http.Request, token string, rec diagnostic.Record
 			v.CommuneTxt = c.LocalName(l.Lang)
 		}
 	}
-	v.SectorTxt = l.T("diagnostic.sector." + rec.Profile.Sector)
+	v.SectorTxt = l.T("sector." + rec.Profile.Sector)
 	if c := out.Plan.Trainings; c != nil {
 		for _, t := range c.Sessions {
 			v.Trainings = append(v.Trainings, s.trainingView(l, t))

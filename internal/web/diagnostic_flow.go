@@ -258,7 +258,7 @@ func (s *Server) stepView(r *http.Request, token string, d diagnostic.Draft, q *
 			v.Communes = append(v.Communes, communeLabel(c, l.Lang))
 		}
 		for _, id := range diagnostic.Sectors {
-			v.Sectors = append(v.Sectors, choice{ID: id, Label: l.T("diagnostic.sector." + id), Checked: id == d.Profile.Sector})
+			v.Sectors = append(v.Sectors, choice{ID: id, Label: l.T("sector." + id), Checked: id == d.Profile.Sector})
 		}
 		return v, nil
 	}
