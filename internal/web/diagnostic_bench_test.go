@@ -16,7 +16,7 @@ import (
 // BenchmarkAPISubmit posts diagnostics to the real handler over a real
 // SQLite database, 16 concurrent requests a core, without the network:
 // where the time of POST /api/v1/diagnostics goes (run it with
-// -cpuprofile). bench/diagnostic-load.sh measures it over HTTP.
+// -cpuprofile). bench/diagnostics.sh measures it over HTTP.
 func BenchmarkAPISubmit(b *testing.B) {
 	st := storetest.Open(b, store.SQLite)
 	srv, err := New(Config{}, st, i18n.MustLoad(), slog.New(slog.NewJSONHandler(io.Discard, nil)))

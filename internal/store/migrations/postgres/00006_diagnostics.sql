@@ -20,7 +20,7 @@ CREATE TABLE diagnostics (
     -- 'email': the same email, shown once the mailed link proves it).
     first_id              BIGINT REFERENCES diagnostics (id) ON DELETE SET NULL,
     first_via             TEXT NOT NULL DEFAULT '' CHECK (first_via IN ('', 'token', 'email')),
-    mail_key_hash         TEXT UNIQUE,
+    mail_key_hash         TEXT,
     email_verified_at     TIMESTAMPTZ,
     level                 INTEGER NOT NULL CHECK (level BETWEEN 0 AND 5),
     index_tenths          INTEGER NOT NULL CHECK (index_tenths BETWEEN 0 AND 1000),
@@ -30,8 +30,6 @@ CREATE TABLE diagnostics (
 );
 CREATE INDEX diagnostics_email ON diagnostics (email_key, completed_at);
 CREATE INDEX diagnostics_session ON diagnostics (info_session_id);
-CREATE INDEX diagnostics_first ON diagnostics (first_id);
-CREATE INDEX diagnostics_commune ON diagnostics (commune_nis);
 
 -- Each dimension's score (0–100, in tenths) of a diagnostic.
 CREATE TABLE diagnostic_scores (

@@ -1,13 +1,13 @@
-// Command loadgen loads a running Vitrine with diagnostics: concurrent
+// Command diagnostics loads a running Vitrine with diagnostics: concurrent
 // clients each post one diagnostic after another to POST
 // /api/v1/diagnostics, as fast as the server answers, and the latencies
 // are reported at the end (issue 5 asks for p99 ≤ 30 ms at 64 clients on
 // SQLite). It is a client like any other: it reads the questionnaire from
 // the API and builds its answers from it.
 //
-//	go run ./bench/loadgen -url http://127.0.0.1:8090 -c 64 -d 30s
+//	go run ./bench/diagnostics -url http://127.0.0.1:8090 -c 64 -d 30s
 //
-// bench/diagnostic-load.sh starts the server on a fresh database and runs it.
+// bench/diagnostics.sh starts the server on a fresh database and runs it.
 package main
 
 import (
@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -139,6 +140,10 @@ func run(base string, clients int, duration, warmup time.Duration, emailEvery in
 	if firstErr != nil {
 		fmt.Printf("first failure: %v\n", firstErr)
 	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	fmt.Printf("load generator CPU %.0f µs a request\n", float64(cpu.Microseconds())/float64(seq.Load()))
 	return nil
 }
 

@@ -4,8 +4,8 @@
 # generator posting diagnostics from CLIENTS concurrent clients. Prints the
 # machine's load before and after, then the loadgen's figures.
 #
-#   bench/diagnostic-load.sh                 # 64 clients, 30 s after 5 s of warm-up
-#   CLIENTS=32 DURATION=60s bench/diagnostic-load.sh
+#   bench/diagnostics.sh                 # 64 clients, 30 s after 5 s of warm-up
+#   CLIENTS=32 DURATION=60s bench/diagnostics.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
@@ -18,7 +18,7 @@ trap cleanup EXIT
 port=${PORT:-18090}
 
 CGO_ENABLED=0 go build -trimpath -o "$dir/vitrine" ./cmd/vitrine
-go build -o "$dir/loadgen" ./bench/loadgen
+go build -o "$dir/loadgen" ./bench/diagnostics
 
 VITRINE_RATE_LIMIT=0 VITRINE_DB="sqlite:$dir/bench.db" VITRINE_ADDR="127.0.0.1:$port" \
   "$dir/vitrine" serve 2>"$dir/server.log" &
@@ -32,4 +32,10 @@ echo "machine: $(nproc) cores, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$dir/loadgen" -url "http://127.0.0.1:$port" -c "${CLIENTS:-64}" -d "${DURATION:-30s}" -warmup "${WARMUP:-5s}"
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "server: $(grep -c '"status":201' "$dir/server.log") created, $(grep -c '"level":"ERROR"' "$dir/server.log" || true) errors logged"
+created=$(grep -c '"status":201' "$dir/server.log" || true)
+# utime + stime of the server, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+hz=$(getconf CLK_TCK)
+echo "server: $created diagnostics created (warm-up included), $(grep -c '"level":"ERROR"' "$dir/server.log" || true) errors logged," \
+  "CPU $(awk -v t="$ticks" -v hz="$hz" -v n="$created" 'BEGIN { printf "%.0f µs", t / hz * 1e6 / (n > 0 ? n : 1) }') a diagnostic," \
+  "peak RSS $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$pid/status")"
