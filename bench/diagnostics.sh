@@ -6,6 +6,7 @@
 #
 #   bench/diagnostics.sh                 # 64 clients, 30 s after 5 s of warm-up
 #   CLIENTS=32 DURATION=60s bench/diagnostics.sh
+#   RATE=1000 bench/diagnostics.sh           # 1,000 a second between the 64 clients
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
@@ -30,7 +31,7 @@ done
 
 echo "machine: $(nproc) cores, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$dir/loadgen" -url "http://127.0.0.1:$port" -c "${CLIENTS:-64}" -d "${DURATION:-30s}" -warmup "${WARMUP:-5s}"
+"$dir/loadgen" -url "http://127.0.0.1:$port" -c "${CLIENTS:-64}" -d "${DURATION:-30s}" -warmup "${WARMUP:-5s}" -rate "${RATE:-0}"
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 created=$(grep -c '"status":201' "$dir/server.log" || true)
 # utime + stime of the server, in clock ticks (fields 14 and 15 of /proc/PID/stat).

@@ -7,6 +7,10 @@
 //
 //	go run ./bench/diagnostics -url http://127.0.0.1:8090 -c 64 -d 30s
 //
+// With -rate the clients send that many diagnostics a second between them
+// instead, and each latency counts from when the request was due, so a
+// slow answer that delays the next ones is not hidden.
+//
 // bench/diagnostics.sh starts the server on a fresh database and runs it.
 package main
 
@@ -49,14 +53,15 @@ func main() {
 	duration := flag.Duration("d", 30*time.Second, "how long to measure")
 	warmup := flag.Duration("warmup", 5*time.Second, "load before measuring, not counted")
 	emails := flag.Int("email-every", 4, "one submission in N gives an email (a mail to the outbox); 0 for none")
+	rate := flag.Int("rate", 0, "diagnostics a second from all clients together; 0 for as fast as the server answers")
 	flag.Parse()
-	if err := run(*base, *clients, *duration, *warmup, *emails); err != nil {
+	if err := run(*base, *clients, *duration, *warmup, *emails, *rate); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base string, clients int, duration, warmup time.Duration, emailEvery int) error {
+func run(base string, clients int, duration, warmup time.Duration, emailEvery, rate int) error {
 	resp, err := http.Get(base + "/api/v1/diagnostic")
 	if err != nil {
 		return err
@@ -85,19 +90,47 @@ func run(base string, clients int, duration, warmup time.Duration, emailEvery in
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	// With a rate, a pacer hands out the times requests are due.
+	var due chan time.Time
+	if rate > 0 {
+		due = make(chan time.Time, rate)
+		go func() {
+			interval := time.Second / time.Duration(rate)
+			next := time.Now()
+			for !stop.Load() {
+				next = next.Add(interval)
+				time.Sleep(time.Until(next))
+				select {
+				case due <- next:
+				default: // the clients are saturated: the backlog is already a second long
+				}
+			}
+			close(due)
+		}()
+	}
 	for w := 0; w < clients; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
 			for !stop.Load() {
+				var start time.Time
+				if due != nil {
+					t, ok := <-due
+					if !ok {
+						break
+					}
+					start = t
+				}
 				n := seq.Add(1)
 				email := ""
 				if emailEvery > 0 && n%int64(emailEvery) == 0 {
 					email = `,"email":"shop-` + strconv.FormatInt(n, 10) + `@example.org"`
 				}
 				b := fmt.Appendf(nil, `{"answers":%s,"commune_nis":"52012","sector":"food"%s}`, encoded[n%int64(len(encoded))], email)
-				start := time.Now()
+				if due == nil {
+					start = time.Now()
+				}
 				err := post(client, base+"/api/v1/diagnostics", b)
 				d := time.Since(start)
 				if !measure.Load() {
@@ -133,7 +166,11 @@ func run(base string, clients int, duration, warmup time.Duration, emailEvery in
 	}
 	slices.Sort(all)
 	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
-	fmt.Printf("clients %d, measured %s after %s of warm-up\n", clients, elapsed.Round(time.Millisecond), warmup)
+	pace := "as fast as the server answers"
+	if rate > 0 {
+		pace = fmt.Sprintf("at %d a second between them", rate)
+	}
+	fmt.Printf("clients %d, %s, measured %s after %s of warm-up\n", clients, pace, elapsed.Round(time.Millisecond), warmup)
 	fmt.Printf("diagnostics %d (%.0f/s), failed %d\n", len(all), float64(len(all))/elapsed.Seconds(), failures.Load())
 	fmt.Printf("latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
 		ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(0.999)), ms(all[len(all)-1]))
