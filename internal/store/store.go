@@ -20,13 +20,17 @@ type Store struct {
 	Sessions    *SessionStore
 	Outbox      *OutboxStore
 	Jobs        *JobStore
+	Outreach    *OutreachStore
+	Contacts    *ContactStore
+	Questions   *QuestionStore
 }
 
 // New builds the stores over db.
 func New(db *DB) *Store {
+	communes := &CommuneStore{db: db}
 	return &Store{
 		DB:          db,
-		Communes:    &CommuneStore{db: db},
+		Communes:    communes,
 		Users:       &UserStore{db: db},
 		WebSessions: &WebSessionStore{db: db},
 		Settings:    &SettingStore{db: db},
@@ -35,6 +39,9 @@ func New(db *DB) *Store {
 		Sessions:    &SessionStore{db: db},
 		Outbox:      &OutboxStore{db: db},
 		Jobs:        &JobStore{db: db},
+		Outreach:    &OutreachStore{db: db},
+		Contacts:    &ContactStore{db: db, communes: communes},
+		Questions:   &QuestionStore{db: db},
 	}
 }
 
