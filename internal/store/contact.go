@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"vitrine/internal/apperr"
 	"vitrine/internal/contact"
 	"vitrine/internal/csvin"
@@ -120,34 +122,18 @@ func (s *ContactStore) RunImport(ctx context.Context, id int64, data []byte, pro
 		imp.Bad = parsed.Bad
 		return imp, nil
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		imp.Added, imp.Updated, imp.Unchanged = 0, 0, 0
-		if err := s.write(ctx, tx, id, parsed.Rows, &imp, progress, now()); err != nil {
-			return err
-		}
-		imp.Status = ImportDone
-		return s.finishImport(ctx, tx, &imp, now())
-	})
-	if err != nil {
+	if err := s.apply(ctx, parsed.Rows, &imp, progress, now()); err != nil {
 		return imp, s.failImport(ctx, id, err, now())
 	}
 	return imp, nil
 }
 
-// batchRows is how many contacts one INSERT carries (13 values each: well
-// under the engines' limits on bound values).
-const batchRows = 1000
-
-const contactInsertCols = "email, email_key, first_name, last_name, shop_name, sector, commune_nis, phone, legal_basis, source, import_id, created_at, updated_at"
-
-// write applies checked rows inside tx: it reads the known contacts with
-// the same addresses, then upserts the new and the changed ones in batches.
-func (s *ContactStore) write(ctx context.Context, tx *sql.Tx, importID int64, rows []contact.Row, imp *Import, progress ImportProgress, now time.Time) error {
-	existing, err := contactsByKey(ctx, tx, rows)
-	if err != nil {
-		return err
-	}
-	var todo []contact.Contact
+// plan sorts checked rows against the known contacts with the same
+// addresses: what to write (new, or merged with the known details) and the
+// counts.
+func plan(rows []contact.Row, existing map[string]contact.Contact, imp *Import) []contact.Contact {
+	imp.Added, imp.Updated, imp.Unchanged = 0, 0, 0
+	todo := make([]contact.Contact, 0, len(rows))
 	for _, r := range rows {
 		c := r.Contact
 		if old, ok := existing[c.Key()]; ok {
@@ -163,58 +149,137 @@ func (s *ContactStore) write(ctx context.Context, tx *sql.Tx, importID int64, ro
 		}
 		todo = append(todo, c)
 	}
-	progress(PhaseWriting, 0, len(todo))
-	var full *sql.Stmt
-	for start := 0; start < len(todo); start += batchRows {
-		batch := todo[start:min(start+batchRows, len(todo))]
-		args := make([]any, 0, len(batch)*13)
-		for _, c := range batch {
-			args = append(args, c.Email, c.Key(), c.FirstName, c.LastName, c.ShopName, c.Sector, nullString(c.CommuneNIS),
-				c.Phone, string(c.LegalBasis), c.Source, importID, utc(now), utc(now))
+	return todo
+}
+
+// apply writes checked rows and finishes the import in one transaction.
+// SQLite takes one prepared single-row upsert per contact (modernc binds
+// many-valued statements slowly), with a bigger page cache and an in-memory
+// statement journal for the time of the import. PostgreSQL copies the rows
+// into a temporary table and upserts them in one statement (see
+// applyPostgres).
+func (s *ContactStore) apply(ctx context.Context, rows []contact.Row, imp *Import, progress ImportProgress, now time.Time) error {
+	if s.db.Engine == Postgres {
+		return s.applyPostgres(ctx, rows, imp, progress, now)
+	}
+	defer s.db.endBulkWrite(ctx)
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.startBulkWrite(ctx, tx); err != nil {
+			return err
 		}
-		if len(batch) == batchRows {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, upsertContacts(batchRows)); err != nil {
-					return fmt.Errorf("write contacts: %w", err)
-				}
-				defer full.Close()
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, upsertContacts(len(batch)), args...)
+		existing, err := contactsByKey(ctx, tx, rows)
+		if err != nil {
+			return err
 		}
+		todo := plan(rows, existing, imp)
+		progress(PhaseWriting, 0, len(todo))
+		stmt, err := tx.PrepareContext(ctx, "INSERT INTO contacts ("+contactInsertCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"+upsertContactsSet)
 		if err != nil {
 			return fmt.Errorf("write contacts: %w", err)
 		}
-		progress(PhaseWriting, start+len(batch), len(todo))
+		defer stmt.Close()
+		for i, c := range todo {
+			if _, err := stmt.ExecContext(ctx, c.Email, c.Key(), c.FirstName, c.LastName, c.ShopName, c.Sector,
+				nullString(c.CommuneNIS), c.Phone, string(c.LegalBasis), c.Source, imp.ID, utc(now)); err != nil {
+				return fmt.Errorf("write contacts: %w", err)
+			}
+			if (i+1)%progressEvery == 0 {
+				progress(PhaseWriting, i+1, len(todo))
+			}
+		}
+		progress(PhaseWriting, len(todo), len(todo))
+		imp.Status = ImportDone
+		return s.finishImport(ctx, tx, imp, now)
+	})
+}
+
+// applyPostgres writes checked rows on PostgreSQL in one pgx transaction:
+// the known contacts are read with one query, the rows to write are copied
+// into a temporary table (COPY), and one INSERT … SELECT … ON CONFLICT
+// upserts them all.
+func (s *ContactStore) applyPostgres(ctx context.Context, rows []contact.Row, imp *Import, progress ImportProgress, now time.Time) error {
+	tx, err := s.db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("write contacts: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.Contact.Key()
+	}
+	rs, err := tx.Query(ctx, "SELECT "+contactCols+" FROM contacts WHERE email_key = ANY($1)", keys)
+	if err != nil {
+		return fmt.Errorf("read contacts: %w", err)
+	}
+	existing := map[string]contact.Contact{}
+	for rs.Next() {
+		c, err := scanContact(rs)
+		if err != nil {
+			rs.Close()
+			return fmt.Errorf("read contacts: %w", err)
+		}
+		existing[c.Key()] = c
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("read contacts: %w", err)
+	}
+	todo := plan(rows, existing, imp)
+	progress(PhaseWriting, 0, len(todo))
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE contacts_in (email TEXT, email_key TEXT, first_name TEXT, last_name TEXT,
+    shop_name TEXT, sector TEXT, commune_nis TEXT, phone TEXT, legal_basis TEXT, source TEXT) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("write contacts: %w", err)
+	}
+	cols := []string{"email", "email_key", "first_name", "last_name", "shop_name", "sector", "commune_nis", "phone", "legal_basis", "source"}
+	i := 0
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"contacts_in"}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(todo) {
+			return nil, nil
+		}
+		c := todo[i]
+		if i++; i%progressEvery == 0 {
+			progress(PhaseWriting, i, len(todo))
+		}
+		return []any{c.Email, c.Key(), c.FirstName, c.LastName, c.ShopName, c.Sector, nullString(c.CommuneNIS), c.Phone, string(c.LegalBasis), c.Source}, nil
+	}))
+	if err != nil {
+		return fmt.Errorf("write contacts: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO contacts ("+contactInsertCols+`)
+SELECT email, email_key, first_name, last_name, shop_name, sector, commune_nis, phone, legal_basis, source, $1, $2, $2
+FROM contacts_in`+upsertContactsSet, imp.ID, utc(now)); err != nil {
+		return fmt.Errorf("write contacts: %w", err)
+	}
+	progress(PhaseWriting, len(todo), len(todo))
+	imp.Status = ImportDone
+	if err := s.finishImport(ctx, pgxExec{tx}, imp, now); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit contacts: %w", err)
 	}
 	return nil
 }
 
-// upsertContacts is an INSERT of n contacts that updates a known address.
-func upsertContacts(n int) string {
-	var b strings.Builder
-	b.Grow(64 + n*80)
-	b.WriteString("INSERT INTO contacts (" + contactInsertCols + ") VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range 13 {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, "$%d", i*13+j+1)
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(` ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, first_name = excluded.first_name,
+// pgxExec lets helpers written for database/sql run in a pgx transaction.
+type pgxExec struct{ tx pgx.Tx }
+
+func (p pgxExec) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	_, err := p.tx.Exec(ctx, q, args...)
+	return nil, err
+}
+
+// progressEvery is how many written rows pass between two progress calls.
+const progressEvery = 5000
+
+const contactInsertCols = "email, email_key, first_name, last_name, shop_name, sector, commune_nis, phone, legal_basis, source, import_id, created_at, updated_at"
+
+// upsertContactsSet updates a known address with the merged details; the
+// opt-out and the creation date stay.
+const upsertContactsSet = ` ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, first_name = excluded.first_name,
     last_name = excluded.last_name, shop_name = excluded.shop_name, sector = excluded.sector,
     commune_nis = excluded.commune_nis, phone = excluded.phone, legal_basis = excluded.legal_basis,
-    import_id = excluded.import_id, updated_at = excluded.updated_at`)
-	return b.String()
-}
+    import_id = excluded.import_id, updated_at = excluded.updated_at`
 
 const contactCols = `id, email, first_name, last_name, shop_name, sector, COALESCE(commune_nis, ''), phone, legal_basis,
     source, COALESCE(import_id, 0), opted_out_at, created_at, updated_at`
@@ -230,7 +295,7 @@ func scanContact(row interface{ Scan(...any) error }) (contact.Contact, error) {
 
 // contactsByKey reads the known contacts whose addresses the rows carry.
 func contactsByKey(ctx context.Context, tx *sql.Tx, rows []contact.Row) (map[string]contact.Contact, error) {
-	const chunk = 500
+	const chunk = 200
 	out := map[string]contact.Contact{}
 	args := make([]any, 0, chunk)
 	var full *sql.Stmt
