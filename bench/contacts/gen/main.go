@@ -38,12 +38,24 @@ var (
 	sectors    = []string{"alimentation", "horeca", "mode", "santé et beauté", "maison et déco", "loisirs", "services", "culture"}
 	bases      = []string{"contrat", "membre", "consentement", "intérêt légitime", "contract", "consent"}
 	badLines   = []func(i int, r *rand.Rand) string{
-		func(i int, r *rand.Rand) string { return fmt.Sprintf("shop%d@;Anne;Dupont;Boulangerie;alimentation;Namur;081 22 33 44;contrat", i) },
-		func(i int, r *rand.Rand) string { return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;Atlantis;;contrat", i) },
-		func(i int, r *rand.Rand) string { return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;Liège;appelez-moi;contrat", i) },
-		func(i int, r *rand.Rand) string { return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;Liège;;", i) },
-		func(i int, r *rand.Rand) string { return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;1000;;contrat", i) },
-		func(i int, r *rand.Rand) string { return "shop1@example.be;Marie;Dupont;Boulangerie;alimentation;Namur;;contrat" }, // already on an earlier line
+		func(i int, r *rand.Rand) string {
+			return fmt.Sprintf("shop%d@;Anne;Dupont;Boulangerie;alimentation;Namur;081 22 33 44;contrat", i)
+		},
+		func(i int, r *rand.Rand) string {
+			return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;Atlantis;;contrat", i)
+		},
+		func(i int, r *rand.Rand) string {
+			return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;Liège;appelez-moi;contrat", i)
+		},
+		func(i int, r *rand.Rand) string {
+			return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;Liège;;", i)
+		},
+		func(i int, r *rand.Rand) string {
+			return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;1000;;contrat", i)
+		},
+		func(i int, r *rand.Rand) string {
+			return "shop1@example.be;Marie;Dupont;Boulangerie;alimentation;Namur;;contrat"
+		}, // already on an earlier line
 	}
 )
 
