@@ -54,10 +54,13 @@ var (
 			return fmt.Sprintf("bad%d@example.be;Luc;Martin;Café;horeca;1000;;contrat", i)
 		},
 		func(i int, r *rand.Rand) string {
-			return "shop1@example.be;Marie;Dupont;Boulangerie;alimentation;Namur;;contrat"
-		}, // already on an earlier line
+			return lastEmail + ";Marie;Dupont;Boulangerie;alimentation;Namur;;contrat" // the line before says it already
+		},
 	}
 )
+
+// lastEmail is the address of the last good line written.
+var lastEmail string
 
 func write(path string, rows, bad, changed int, seed uint64) error {
 	communes, _ := commune.Embedded()
@@ -106,8 +109,9 @@ func write(path string, rows, bad, changed int, seed uint64) error {
 		if i < changed {
 			sector = "changé"
 		}
+		lastEmail = fmt.Sprintf("%s.%s.%d@example.be", strings.ToLower(ascii(first)), strings.ToLower(ascii(last)), i)
 		line(strings.Join([]string{
-			fmt.Sprintf("%s.%s.%d@example.be", strings.ToLower(ascii(first)), strings.ToLower(ascii(last)), i),
+			lastEmail,
 			first, last, shop, sector, where, phone, bases[r.IntN(len(bases))],
 		}, ";"))
 	}
