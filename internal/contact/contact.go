@@ -239,12 +239,14 @@ func fromRecord(rec csvin.Record, dir *commune.Directory, communes map[string]st
 	fail := func(field, key string, args map[string]any) (Contact, *csvin.LineError) {
 		return Contact{}, &csvin.LineError{Line: rec.Line, Field: field, Key: key, Args: args}
 	}
+	// Cells that an export guarded against formulas come back as they were.
+	get := func(column string) string { return csvin.Unguard(rec.Get(column)) }
 	c := Contact{
-		Email:     person.NormalizeEmail(rec.Get("email")),
-		FirstName: person.CleanText(rec.Get("first_name")),
-		LastName:  person.CleanText(rec.Get("last_name")),
-		ShopName:  person.CleanText(rec.Get("shop_name")),
-		Sector:    person.CleanText(rec.Get("sector")),
+		Email:     person.NormalizeEmail(get("email")),
+		FirstName: person.CleanText(get("first_name")),
+		LastName:  person.CleanText(get("last_name")),
+		ShopName:  person.CleanText(get("shop_name")),
+		Sector:    person.CleanText(get("sector")),
 		Source:    "import",
 	}
 	if c.Email == "" {
@@ -261,7 +263,7 @@ func fromRecord(rec csvin.Record, dir *commune.Directory, communes map[string]st
 			return fail(f.field, "import.contact.too_long", map[string]any{"Field": f.field, "Max": f.max})
 		}
 	}
-	basis := rec.Get("legal_basis")
+	basis := get("legal_basis")
 	if basis == "" {
 		return fail("legal_basis", "import.contact.legal_basis_missing", nil)
 	}
@@ -269,7 +271,7 @@ func fromRecord(rec csvin.Record, dir *commune.Directory, communes map[string]st
 	if c.LegalBasis, ok = ParseLegalBasis(basis); !ok {
 		return fail("legal_basis", "import.contact.legal_basis_unknown", map[string]any{"Value": basis})
 	}
-	if where := rec.Get("commune"); where != "" {
+	if where := get("commune"); where != "" {
 		nis, seen := communes[where]
 		if !seen {
 			if cm, err := dir.Resolve(where); err == nil {
@@ -282,7 +284,7 @@ func fromRecord(rec csvin.Record, dir *commune.Directory, communes map[string]st
 		}
 		c.CommuneNIS = nis
 	}
-	if phone := rec.Get("phone"); phone != "" {
+	if phone := get("phone"); phone != "" {
 		n, ok := person.NormalizePhone(phone)
 		if !ok {
 			return fail("phone", "import.contact.phone_invalid", map[string]any{"Value": phone})
