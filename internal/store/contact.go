@@ -293,31 +293,28 @@ func scanContact(row interface{ Scan(...any) error }) (contact.Contact, error) {
 	return c, err
 }
 
-// contactsByKey reads the known contacts whose addresses the rows carry.
+// contactsByKey reads, on SQLite, the known contacts whose addresses the
+// rows carry: the keys go as one JSON array a query (modernc binds long
+// lists of values slowly), read with json_each.
 func contactsByKey(ctx context.Context, tx *sql.Tx, rows []contact.Row) (map[string]contact.Contact, error) {
-	const chunk = 200
+	const chunk = 5000
 	out := map[string]contact.Contact{}
-	args := make([]any, 0, chunk)
-	var full *sql.Stmt
+	stmt, err := tx.PrepareContext(ctx, "SELECT "+contactCols+" FROM contacts WHERE email_key IN (SELECT value FROM json_each($1))")
+	if err != nil {
+		return nil, fmt.Errorf("read contacts: %w", err)
+	}
+	defer stmt.Close()
+	keys := make([]string, 0, chunk)
 	for start := 0; start < len(rows); start += chunk {
-		part := rows[start:min(start+chunk, len(rows))]
-		args = args[:0]
-		for _, r := range part {
-			args = append(args, r.Contact.Key())
+		keys = keys[:0]
+		for _, r := range rows[start:min(start+chunk, len(rows))] {
+			keys = append(keys, r.Contact.Key())
 		}
-		var rs *sql.Rows
-		var err error
-		if len(part) == chunk {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, selectContactsByKey(chunk)); err != nil {
-					return nil, fmt.Errorf("read contacts: %w", err)
-				}
-				defer full.Close()
-			}
-			rs, err = full.QueryContext(ctx, args...)
-		} else {
-			rs, err = tx.QueryContext(ctx, selectContactsByKey(len(part)), args...)
+		list, err := json.Marshal(keys)
+		if err != nil {
+			return nil, err
 		}
+		rs, err := stmt.QueryContext(ctx, string(list))
 		if err != nil {
 			return nil, fmt.Errorf("read contacts: %w", err)
 		}
@@ -335,14 +332,6 @@ func contactsByKey(ctx context.Context, tx *sql.Tx, rows []contact.Row) (map[str
 		}
 	}
 	return out, nil
-}
-
-func selectContactsByKey(n int) string {
-	ps := make([]string, n)
-	for i := range ps {
-		ps[i] = fmt.Sprintf("$%d", i+1)
-	}
-	return "SELECT " + contactCols + " FROM contacts WHERE email_key IN (" + strings.Join(ps, ",") + ")"
 }
 
 // report is what an import row keeps of its rejected lines or its problem.
