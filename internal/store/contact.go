@@ -293,11 +293,14 @@ func scanContact(row interface{ Scan(...any) error }) (contact.Contact, error) {
 	return c, err
 }
 
+// keyChunk is how many addresses one lookup of known contacts carries.
+var keyChunk = 5000
+
 // contactsByKey reads, on SQLite, the known contacts whose addresses the
 // rows carry: the keys go as one JSON array a query (modernc binds long
 // lists of values slowly), read with json_each.
 func contactsByKey(ctx context.Context, tx *sql.Tx, rows []contact.Row) (map[string]contact.Contact, error) {
-	const chunk = 5000
+	chunk := keyChunk
 	out := map[string]contact.Contact{}
 	stmt, err := tx.PrepareContext(ctx, "SELECT "+contactCols+" FROM contacts WHERE email_key IN (SELECT value FROM json_each($1))")
 	if err != nil {

@@ -218,17 +218,18 @@ func TestContactImport(t *testing.T) {
 		ctx := context.Background()
 		clock := func() time.Time { return now }
 		by := store.Actor{Name: "federation@example.org"}
-		// 2,500 lines: more than one batch of writes.
-		imp, err := st.Contacts.Import(ctx, contactsFile(2500, ""), by, "members.csv", nil, clock)
+		// Known addresses are looked up 500 at a time: 1,200 lines take three.
+		defer store.SetKeyChunk(500)()
+		imp, err := st.Contacts.Import(ctx, contactsFile(1200, ""), by, "members.csv", nil, clock)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if imp.Status != store.ImportDone || imp.Added != 2500 || imp.Lines != 2500 || imp.Updated+imp.Unchanged+imp.Rejected != 0 {
+		if imp.Status != store.ImportDone || imp.Added != 1200 || imp.Lines != 1200 || imp.Updated+imp.Unchanged+imp.Rejected != 0 {
 			t.Fatalf("first import: %+v", imp)
 		}
 		// The same file again adds nothing.
-		imp, err = st.Contacts.Import(ctx, contactsFile(2500, ""), by, "members.csv", nil, clock)
-		if err != nil || imp.Added != 0 || imp.Updated != 0 || imp.Unchanged != 2500 {
+		imp, err = st.Contacts.Import(ctx, contactsFile(1200, ""), by, "members.csv", nil, clock)
+		if err != nil || imp.Added != 0 || imp.Updated != 0 || imp.Unchanged != 1200 {
 			t.Fatalf("second import: %+v %v", imp, err)
 		}
 		// An opt-out stays through a new file; changed details are updated,
@@ -247,7 +248,7 @@ func TestContactImport(t *testing.T) {
 			t.Errorf("updated contact: %+v", c)
 		}
 		n, _ := st.Contacts.Counts(ctx, store.ContactFilter{})
-		if n.Total != 2501 || n.OptedOut != 1 {
+		if n.Total != 1201 || n.OptedOut != 1 {
 			t.Errorf("counts %+v", n)
 		}
 
@@ -275,8 +276,8 @@ func TestContactImport(t *testing.T) {
 		}
 
 		// Search, erase.
-		found, _ := st.Contacts.List(ctx, store.ContactFilter{Query: "Commerce 2499", Limit: 10})
-		if len(found) != 1 || found[0].Email != "shop2499@example.be" {
+		found, _ := st.Contacts.List(ctx, store.ContactFilter{Query: "Commerce 1199", Limit: 10})
+		if len(found) != 1 || found[0].Email != "shop1199@example.be" {
 			t.Errorf("search: %+v", found)
 		}
 		if found, _ := st.Contacts.List(ctx, store.ContactFilter{Query: "100%_"}); len(found) != 0 {
