@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:-100000}
-work=$(mktemp -d /tmp/vitrine-bench-contacts.XXXXXX)
+work=$(mktemp -d)
 cleanup() {
   if [ -n "${pgdata:-}" ]; then as_pg "$pgbin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -33,7 +33,9 @@ go run ./bench/contacts/gen -rows "$rows" -bad 0 -changed 5000 -o "$work/changed
 
 dsn_pg=${VITRINE_BENCH_POSTGRES:-}
 if [ -z "$dsn_pg" ]; then
-  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  # initdb on the PATH, or where Debian's postgresql package puts it (as storetest does)
+  if command -v initdb >/dev/null 2>&1; then pgbin=$(dirname "$(command -v initdb)")
+  else pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); fi
   pgdata="$work/pg"
   mkdir -p "$pgdata" && chmod 700 "$pgdata"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$work" "$pgdata"
