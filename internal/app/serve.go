@@ -86,6 +86,10 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 	}
 	runner := jobs.New(st, sender, log)
 	runner.MailRate = cfg.MailRate
+	if cfg.Lease > 0 {
+		runner.Lease = cfg.Lease
+	}
+	runner.RegisterHandlers()
 	srv, err := web.New(web.Config{
 		BaseURL: cfg.PublicURL(), RateLimit: cfg.RateLimit, TrustProxy: cfg.TrustProxy,
 		TileURL: cfg.TileURL, Version: Version, Demo: demo,

@@ -6,24 +6,26 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration.
 type Config struct {
-	Addr          string  // VITRINE_ADDR: where serve listens
-	DB            string  // VITRINE_DB: sqlite:PATH or postgres://…
-	BaseURL       string  // VITRINE_BASE_URL: public address for links in mails
-	SMTPURL       string  // VITRINE_SMTP_URL: smtp://user:pass@host:port; empty keeps mail in the outbox
-	MailFrom      string  // VITRINE_MAIL_FROM
-	MailFromName  string  // VITRINE_MAIL_FROM_NAME
-	MailRate      float64 // VITRINE_MAIL_RATE: mails a second (0: no limit)
-	MailHourlyCap int     // VITRINE_MAIL_HOURLY_CAP: mails an hour at most (0: no cap)
-	RateLimit     int     // VITRINE_RATE_LIMIT: public API requests a minute per client (0: off)
-	TrustProxy    bool    // VITRINE_TRUST_PROXY: behind a load balancer that sets X-Forwarded-For
-	TileURL       string  // VITRINE_TILE_URL: map tiles ("" shows lists only)
-	LogFormat     string  // VITRINE_LOG_FORMAT: json or text
-	LogLevel      string  // VITRINE_LOG_LEVEL: debug, info, warn, error
-	Workers       bool    // VITRINE_WORKERS: run background workers in this instance (default true)
+	Addr          string        // VITRINE_ADDR: where serve listens
+	DB            string        // VITRINE_DB: sqlite:PATH or postgres://…
+	BaseURL       string        // VITRINE_BASE_URL: public address for links in mails
+	SMTPURL       string        // VITRINE_SMTP_URL: smtp://user:pass@host:port; empty keeps mail in the outbox
+	MailFrom      string        // VITRINE_MAIL_FROM
+	MailFromName  string        // VITRINE_MAIL_FROM_NAME
+	MailRate      float64       // VITRINE_MAIL_RATE: mails a second (0: no limit)
+	MailHourlyCap int           // VITRINE_MAIL_HOURLY_CAP: mails an hour at most (0: no cap)
+	RateLimit     int           // VITRINE_RATE_LIMIT: public API requests a minute per client (0: off)
+	TrustProxy    bool          // VITRINE_TRUST_PROXY: behind a load balancer that sets X-Forwarded-For
+	TileURL       string        // VITRINE_TILE_URL: map tiles ("" shows lists only)
+	LogFormat     string        // VITRINE_LOG_FORMAT: json or text
+	LogLevel      string        // VITRINE_LOG_LEVEL: debug, info, warn, error
+	Workers       bool          // VITRINE_WORKERS: run background workers in this instance (default true)
+	Lease         time.Duration // VITRINE_LEASE: how long a claimed mail or job stays reserved for its worker (default 2m)
 }
 
 // Defaults as in the contract.
@@ -47,6 +49,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MailRate:     10,
 		RateLimit:    600,
 		Workers:      true,
+		Lease:        2 * time.Minute,
 	}
 	var err error
 	if v := getenv("VITRINE_MAIL_RATE"); v != "" {
@@ -72,6 +75,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("VITRINE_WORKERS"); v != "" {
 		if c.Workers, err = strconv.ParseBool(v); err != nil {
 			return c, fmt.Errorf("VITRINE_WORKERS must be true or false, not %q", v)
+		}
+	}
+	if v := getenv("VITRINE_LEASE"); v != "" {
+		if c.Lease, err = time.ParseDuration(v); err != nil || c.Lease < time.Second {
+			return c, fmt.Errorf("VITRINE_LEASE must be a duration of a second or more, like 2m, not %q", v)
 		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {

@@ -41,6 +41,8 @@ type Catalog struct {
 
 	mu      sync.Mutex
 	missing map[string]bool // keys asked for but absent, for tests
+
+	localizers sync.Map // lang → *Localizer: building one parses language tags
 }
 
 // Load reads the embedded catalogue.
@@ -146,7 +148,11 @@ func (c *Catalog) For(lang string) *Localizer {
 	if !Supported(lang) {
 		lang = Default
 	}
-	return &Localizer{Lang: lang, c: c, l: goi18n.NewLocalizer(c.bundle, lang, Default)}
+	if l, ok := c.localizers.Load(lang); ok {
+		return l.(*Localizer)
+	}
+	l, _ := c.localizers.LoadOrStore(lang, &Localizer{Lang: lang, c: c, l: goi18n.NewLocalizer(c.bundle, lang, Default)})
+	return l.(*Localizer)
 }
 
 // T translates key. args are either one map[string]any or pairs of name and

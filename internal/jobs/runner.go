@@ -151,12 +151,20 @@ func (r *Runner) DeliverOnce(ctx context.Context) (int, error) {
 	for i, m := range mails {
 		msgs[i] = m.Message
 	}
-	errs := r.sender.Send(ctx, msgs)
-	var sent []int64
+	// Each accepted mail is marked sent at once, by a marker that commits
+	// whatever has been accepted meanwhile: if the process dies, at most the
+	// mails accepted since the last commit are sent again (with the same
+	// Message-ID), not the whole batch.
+	marker := newMarker(context.WithoutCancel(ctx), r.st.Outbox, r.now)
+	errs := r.sender.Send(ctx, msgs, func(i int, err error) {
+		if err == nil {
+			marker.add(mails[i].ID)
+		}
+	})
+	sent, markErr := marker.close()
 	temporary := 0
 	for i, m := range mails {
 		if errs[i] == nil {
-			sent = append(sent, m.ID)
 			continue
 		}
 		r.failed.Inc()
@@ -169,12 +177,11 @@ func (r *Runner) DeliverOnce(ctx context.Context) (int, error) {
 			return len(mails), err
 		}
 	}
-	// Record what was accepted even when shutting down: it was sent.
-	if err := r.st.Outbox.MarkSent(context.WithoutCancel(ctx), sent, r.now()); err != nil {
-		return len(mails), fmt.Errorf("mark sent: %w", err)
+	if markErr != nil {
+		return len(mails), fmt.Errorf("mark sent: %w", markErr)
 	}
-	r.sent.Add(float64(len(sent)))
-	r.adjustBackoff(temporary > 0 && len(sent) == 0)
+	r.sent.Add(float64(sent))
+	r.adjustBackoff(temporary > 0 && sent == 0)
 	if r.MailRate > 0 {
 		// Pace: len(mails) mails may take len/rate seconds.
 		due := start.Add(time.Duration(float64(len(mails)) / r.MailRate * float64(time.Second)))

@@ -16,8 +16,10 @@ import (
 // real SMTP server in process.
 type Sender interface {
 	// Send delivers msgs over one connection and returns one error per
-	// message (nil when accepted).
-	Send(ctx context.Context, msgs []Message) []error
+	// message (nil when accepted). done, when not nil, is called for each
+	// accepted message as soon as the server accepts it, and for each failed
+	// one before Send returns.
+	Send(ctx context.Context, msgs []Message, done func(i int, err error)) []error
 }
 
 // Failure classes, so the worker knows whether to retry.
@@ -73,8 +75,18 @@ func NewSMTP(rawURL, from, fromName string) (*SMTP, error) {
 }
 
 // Send delivers msgs over one connection.
-func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
+func (s *SMTP) Send(ctx context.Context, msgs []Message, done func(i int, err error)) []error {
 	errs := make([]error, len(msgs))
+	if done == nil {
+		done = func(int, error) {}
+	}
+	defer func() {
+		for i := range errs {
+			if errs[i] != nil {
+				done(i, errs[i])
+			}
+		}
+	}()
 	built := make([]*gomail.Msg, 0, len(msgs))
 	index := make([]int, 0, len(msgs))
 	for i, m := range msgs {
@@ -98,7 +110,9 @@ func (s *SMTP) Send(ctx context.Context, msgs []Message) []error {
 	}
 	defer c.Close()
 	for k, gm := range built {
-		if err := c.Send(gm); err != nil {
+		if err := c.Send(gm); err == nil {
+			done(index[k], nil)
+		} else {
 			errs[index[k]] = classify(err)
 			// A failed transaction leaves the session in an unknown state.
 			if c.Reset() != nil {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,6 +38,10 @@ type DB struct {
 	pool   *pgxpool.Pool
 	path   string // SQLite file
 	dsn    string
+
+	done      chan struct{} // closed by Close: background writers stop
+	closeOnce sync.Once
+	stmts     sync.Map // query → *sql.Stmt prepared on the SQLite writer
 }
 
 // ParseDSN splits a DSN into its engine and target: "sqlite:PATH" or a
@@ -87,7 +92,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{Engine: engine, dsn: dsn}
+	db := &DB{Engine: engine, dsn: dsn, done: make(chan struct{})}
 	switch engine {
 	case SQLite:
 		db.path = target
@@ -138,6 +143,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close releases the connections.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.done) })
+	db.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	var err error
 	if db.r != nil && db.r != db.w {
 		err = db.r.Close()

@@ -40,8 +40,16 @@ func (s *OutboxStore) Enqueue(ctx context.Context, m mail.Message, sendAfter, no
 	return id, err
 }
 
+const outboxInsert = `
+INSERT INTO outbox (kind, message_id, recipient, subject, text_body, html_body, headers, ref_type, ref_id, batch_id, send_after, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`
+
 // enqueueMail writes a mail inside the caller's transaction.
 func enqueueMail(ctx context.Context, tx *sql.Tx, m mail.Message, sendAfter, now time.Time) (int64, error) {
+	return enqueueMailWith(ctx, stmt{tx: tx, query: outboxInsert}, m, sendAfter, now)
+}
+
+func enqueueMailWith(ctx context.Context, ins stmt, m mail.Message, sendAfter, now time.Time) (int64, error) {
 	headers, err := json.Marshal(m.Headers)
 	if err != nil {
 		return 0, err
@@ -50,10 +58,7 @@ func enqueueMail(ctx context.Context, tx *sql.Tx, m mail.Message, sendAfter, now
 		headers = []byte("{}")
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `
-INSERT INTO outbox (kind, message_id, recipient, subject, text_body, html_body, headers, ref_type, ref_id, batch_id, send_after, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		m.Kind, m.MessageID, m.To, m.Subject, m.Text, m.HTML, string(headers), m.RefType, m.RefID, m.BatchID,
+	err = ins.QueryRowContext(ctx, m.Kind, m.MessageID, m.To, m.Subject, m.Text, m.HTML, string(headers), m.RefType, m.RefID, m.BatchID,
 		utc(sendAfter), utc(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue mail: %w", err)

@@ -13,7 +13,10 @@ import (
 )
 
 // SessionStore keeps the information sessions.
-type SessionStore struct{ db *DB }
+type SessionStore struct {
+	db   *DB
+	regs *RegistrationStore // promotes the waiting list when seats are added
+}
 
 var (
 	ErrSessionNotFound  = apperr.New(apperr.NotFound, "session_not_found", "error.session.not_found")
@@ -21,12 +24,12 @@ var (
 )
 
 const sessionCols = `s.id, s.title, s.commune_nis, c.name, s.venue, s.address, s.starts_at, s.ends_at,
-    s.capacity, s.confirmed, s.notes, s.status, c.latitude, c.longitude, s.created_at, s.updated_at`
+    s.capacity, s.confirmed, s.waitlisted, s.notes, s.status, c.latitude, c.longitude, s.created_at, s.updated_at`
 
 func scanSession(row interface{ Scan(...any) error }) (sessions.Session, error) {
 	var s sessions.Session
 	err := row.Scan(&s.ID, &s.Title, &s.CommuneNIS, &s.Town, &s.Venue, &s.Address, &s.StartsAt, &s.EndsAt,
-		&s.Capacity, &s.Confirmed, &s.Notes, &s.Status, &s.Latitude, &s.Longitude, &s.CreatedAt, &s.UpdatedAt)
+		&s.Capacity, &s.Confirmed, &s.Waitlisted, &s.Notes, &s.Status, &s.Latitude, &s.Longitude, &s.CreatedAt, &s.UpdatedAt)
 	return s, err
 }
 
@@ -55,6 +58,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $9) RETURNING id`,
 		d.Title, d.CommuneNIS, d.Venue, d.Address, utc(d.StartsAt), utc(d.EndsAt), d.Capacity, d.Notes, utc(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create session: %w", err)
+	}
+	if err := scheduleReminder(ctx, tx, id, d.StartsAt, now); err != nil {
+		return 0, err
 	}
 	return id, nil
 }
@@ -85,7 +91,12 @@ WHERE id = $10 AND confirmed <= $7`,
 			return fmt.Errorf("update session: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
-			return nil
+			// A later date moves the reminder; more seats go to the waiting list.
+			if err := scheduleReminder(ctx, tx, id, d.StartsAt, now); err != nil {
+				return err
+			}
+			_, err := s.regs.promote(ctx, tx, id, now)
+			return err
 		}
 		var confirmed int
 		err = tx.QueryRowContext(ctx, "SELECT confirmed FROM info_sessions WHERE id = $1", id).Scan(&confirmed)
@@ -97,6 +108,7 @@ WHERE id = $10 AND confirmed <= $7`,
 		}
 		return ErrCapacityTooSmall.With(map[string]any{"Confirmed": confirmed, "Capacity": d.Capacity})
 	})
+	s.regs.forget(id)
 	if err != nil {
 		return sessions.Session{}, err
 	}

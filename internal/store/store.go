@@ -10,25 +10,26 @@ import (
 
 // Store gathers the per-domain stores over one database handle.
 type Store struct {
-	DB          *DB
-	Communes    *CommuneStore
-	Users       *UserStore
-	WebSessions *WebSessionStore
-	Settings    *SettingStore
-	Providers   *ProviderStore
-	Budget      *BudgetStore
-	Sessions    *SessionStore
-	Outbox      *OutboxStore
-	Jobs        *JobStore
-	Outreach    *OutreachStore
-	Contacts    *ContactStore
-	Questions   *QuestionStore
+	DB            *DB
+	Communes      *CommuneStore
+	Users         *UserStore
+	WebSessions   *WebSessionStore
+	Settings      *SettingStore
+	Providers     *ProviderStore
+	Budget        *BudgetStore
+	Sessions      *SessionStore
+	Outbox        *OutboxStore
+	Jobs          *JobStore
+	Registrations *RegistrationStore
+	Outreach      *OutreachStore
+	Contacts      *ContactStore
+	Questions     *QuestionStore
 }
 
 // New builds the stores over db.
 func New(db *DB) *Store {
 	communes := &CommuneStore{db: db}
-	return &Store{
+	st := &Store{
 		DB:          db,
 		Communes:    communes,
 		Users:       &UserStore{db: db},
@@ -43,6 +44,9 @@ func New(db *DB) *Store {
 		Contacts:    &ContactStore{db: db, communes: communes},
 		Questions:   &QuestionStore{db: db},
 	}
+	st.Registrations = &RegistrationStore{db: db}
+	st.Sessions.regs = st.Registrations
+	return st
 }
 
 // SettingStore keeps small named values (markers such as "demo loaded").

@@ -81,6 +81,7 @@ func newEnv(t *testing.T, st *store.Store, opts ...envOption) *testEnv {
 	}
 	e.runner = jobs.New(st, sender, log)
 	e.runner.SetClock(e.clock.Now)
+	e.runner.RegisterHandlers()
 	e.srv, err = New(cfg, st, cat, log, WithClock(e.clock.Now), WithMailer(Mailer{Composer: composer}))
 	if err != nil {
 		t.Fatal(err)

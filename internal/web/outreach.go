@@ -188,23 +188,23 @@ func (v dueView) Overdue(e store.PipelineEntry) bool {
 	return e.Outreach.NextActionAt.Before(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, i18n.Brussels))
 }
 
-// The map is drawn on the server as SVG: each commune a dot at its centre,
+// The pipeline map is drawn on the server as SVG: each commune a dot at its centre,
 // coloured by stage, linked to its page. No tiles, no script.
 const (
 	mapWidth  = 640.0
 	mapMargin = 12.0
 )
 
-type mapPoint struct {
+type pipelineDot struct {
 	NIS, Name string
 	Stage     outreach.Stage
 	X, Y, R   float64
 }
 
-type mapView struct {
+type pipelineMapView struct {
 	pipelineView
 	Width, Height float64
-	Points        []mapPoint
+	Points        []pipelineDot
 	Legend        []stageCount
 	Groups        []boardColumn // the list fallback, by stage
 }
@@ -223,7 +223,7 @@ func (s *Server) outreachMap(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := mapView{pipelineView: base}
+	v := pipelineMapView{pipelineView: base}
 	// The frame is Wallonia's, whatever the filter, so the dots keep their place.
 	minLat, maxLat, minLon, maxLon := 90.0, -90.0, 180.0, -180.0
 	for _, e := range all {
@@ -248,14 +248,14 @@ func (s *Server) outreachMap(w http.ResponseWriter, r *http.Request) error {
 		if c.IsCity {
 			r = 6
 		}
-		v.Points = append(v.Points, mapPoint{NIS: c.NIS, Name: c.Name, Stage: e.Outreach.Stage, R: r,
+		v.Points = append(v.Points, pipelineDot{NIS: c.NIS, Name: c.Name, Stage: e.Outreach.Stage, R: r,
 			X: math.Round((mapMargin+(c.Longitude-minLon)*kx*scale)*10) / 10,
 			Y: math.Round((mapMargin+(maxLat-c.Latitude)*scale)*10) / 10})
 		counts[e.Outreach.Stage]++
 		byStage[e.Outreach.Stage] = append(byStage[e.Outreach.Stage], e)
 	}
 	// Dots further on in the pipeline are drawn last, on top.
-	slices.SortStableFunc(v.Points, func(a, b mapPoint) int { return a.Stage.Rank() - b.Stage.Rank() })
+	slices.SortStableFunc(v.Points, func(a, b pipelineDot) int { return a.Stage.Rank() - b.Stage.Rank() })
 	for _, st := range outreach.Stages {
 		v.Legend = append(v.Legend, stageCount{Stage: st, Count: counts[st]})
 		if len(byStage[st]) > 0 {
@@ -552,9 +552,6 @@ type apiHistory struct {
 	Old   string `json:"old"`
 	New   string `json:"new"`
 }
-
-// rfc3339 formats a time for the API, in Brussels time with its offset.
-func rfc3339(t time.Time) string { return t.In(i18n.Brussels).Format(time.RFC3339) }
 
 func optTime(t time.Time) *string {
 	if t.IsZero() {

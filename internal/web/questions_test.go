@@ -113,6 +113,12 @@ func TestQuestionsAPI(t *testing.T) {
 		if !strings.Contains(page, "Google Maps") || !strings.Contains(page, "une fiche d’établissement") || strings.Contains(page, "Instagram") || strings.Contains(page, "luc@example.org") {
 			t.Error("public FAQ shows the wrong things")
 		}
+		// And on the session's own page, with the way to ask more.
+		page = body(t, e.do("GET", "/sessions/"+itoa(s.ID), nil))
+		checkPage(t, page)
+		if !strings.Contains(page, "une fiche d’établissement") || !strings.Contains(page, `href="/sessions/`+itoa(s.ID)+`/questions"`) {
+			t.Error("the session page lacks the FAQ")
+		}
 		// A question asked after the session is marked so.
 		e.clock.Add(72 * time.Hour)
 		e.api("POST", path, "", map[string]any{"text": "Où trouver les supports ?"}, nil)

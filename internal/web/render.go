@@ -92,7 +92,8 @@ type templates struct {
 }
 
 var funcs = template.FuncMap{
-	"add": func(a, b int) int { return a + b },
+	"add":  func(a, b int) int { return a + b },
+	"list": func(v ...string) []string { return v },
 	"pct": func(n, total int) int {
 		if total <= 0 {
 			return 0

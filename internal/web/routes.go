@@ -20,6 +20,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /communes", s.serve(s.communesPage))
 	mux.Handle("GET /privacy", s.serve(s.privacyPage))
 	mux.Handle("GET /accessibility", s.serve(s.accessibilityPage))
+	mux.Handle("GET /sessions", s.serve(s.agendaPage))
+	mux.Handle("GET /sessions/{id}", s.serve(s.sessionPage))
+	mux.Handle("POST /sessions/{id}/register", s.serve(s.registerForm))
+	mux.Handle("GET /registrations/{token}", s.serve(s.managePage))
+	mux.Handle("POST /registrations/{token}/cancel", s.serve(s.cancelForm))
+	mux.Handle("POST /registrations/{token}/erase", s.serve(s.eraseForm))
+	mux.Handle("GET /registrations/{token}/calendar.ics", s.serve(s.calendarICS))
+	mux.Handle("GET /registrations/{token}/qr.png", s.serve(s.qrPNG))
 
 	// Staff sign-in.
 	mux.Handle("GET /sign-in", s.serve(s.signInForm))
@@ -31,6 +39,17 @@ func (s *Server) routes() http.Handler {
 	// Staff pages.
 	mux.Handle("GET /staff", s.staffPage(staff.UseStaffPages, s.staffHome))
 	mux.Handle("POST /staff/tokens", s.staffPage(staff.UseStaffPages, s.staffNewToken))
+	mux.Handle("GET /staff/sessions", s.staffPage(staff.ViewRegistrations, s.staffSessionsPage))
+	mux.Handle("GET /staff/sessions/new", s.staffPage(staff.ManageSessions, s.staffNewSession))
+	mux.Handle("POST /staff/sessions", s.staffPage(staff.ManageSessions, s.staffSaveSession))
+	mux.Handle("GET /staff/sessions/{id}/edit", s.staffPage(staff.ManageSessions, s.staffEditSession))
+	mux.Handle("POST /staff/sessions/{id}", s.staffPage(staff.ManageSessions, s.staffSaveSession))
+	mux.Handle("GET /staff/sessions/{id}/attendees", s.staffPage(staff.ViewRegistrations, s.staffAttendees))
+	mux.Handle("GET /staff/sessions/{id}/attendees.csv", s.staffPage(staff.ViewRegistrations, s.staffAttendeesCSV))
+	mux.Handle("POST /staff/registrations/{id}/check-in", s.staffPage(staff.CheckIn, s.staffCheckIn))
+	mux.Handle("GET /staff/check-in/{code}", s.staffPage(staff.CheckIn, s.staffCheckInByCode))
+	mux.Handle("GET /staff/outbox", s.staffPage(staff.ReadOutbox, s.staffOutbox))
+	mux.Handle("GET /staff/outbox/{id}", s.staffPage(staff.ReadOutbox, s.staffOutboxMail))
 
 	// Outreach (issue 6): the communes pipeline, the address book, questions.
 	mux.Handle("GET /communes/join", s.serve(s.communeJoinForm))
@@ -71,9 +90,18 @@ func (s *Server) routes() http.Handler {
 
 	// Public API.
 	mux.Handle("GET /api/v1/communes", s.serve(s.apiCommunes))
+	mux.Handle("GET /api/v1/sessions", s.serve(s.apiSessions))
+	mux.Handle("GET /api/v1/sessions/{id}", s.serve(s.apiSession))
+	mux.Handle("POST /api/v1/sessions/{id}/registrations", s.serve(s.apiRegister))
+	mux.Handle("GET /api/v1/registrations/{token}", s.serve(s.apiGetRegistration))
+	mux.Handle("DELETE /api/v1/registrations/{token}", s.serve(s.apiCancelRegistration))
 
 	// Staff API.
 	mux.Handle("GET /api/v1/me", s.staffAPI(staff.UseStaffPages, s.apiMe))
+	mux.Handle("POST /api/v1/sessions", s.staffAPI(staff.ManageSessions, s.apiCreateSession))
+	mux.Handle("PATCH /api/v1/sessions/{id}", s.staffAPI(staff.ManageSessions, s.apiPatchSession))
+	mux.Handle("GET /api/v1/sessions/{id}/registrations", s.staffAPI(staff.ViewRegistrations, s.apiSessionRegistrations))
+	mux.Handle("POST /api/v1/registrations/{id}/check-in", s.staffAPI(staff.CheckIn, s.apiCheckIn))
 
 	// Everything else.
 	mux.Handle("/api/", s.serve(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))

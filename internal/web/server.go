@@ -83,6 +83,7 @@ func New(cfg Config, st *store.Store, cat *i18n.Catalog, log *slog.Logger, opts 
 			return nil, err
 		}
 	}
+	st.Registrations.SetMailer(s.mailer.Composer)
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}

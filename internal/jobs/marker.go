@@ -1,0 +1,71 @@
+package jobs
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"vitrine/internal/store"
+)
+
+// marker records accepted mails as sent as soon as it can: while one commit
+// runs, newly accepted mails wait, and the next commit takes them all. A
+// quiet sender thus marks each mail alone, right after the SMTP server
+// accepted it; a busy one marks them in groups without slowing down.
+type marker struct {
+	ctx  context.Context
+	out  *store.OutboxStore
+	now  func() time.Time
+	in   chan int64
+	done chan struct{}
+
+	mu    sync.Mutex
+	count int
+	err   error
+}
+
+func newMarker(ctx context.Context, out *store.OutboxStore, now func() time.Time) *marker {
+	m := &marker{ctx: ctx, out: out, now: now, in: make(chan int64, 1024), done: make(chan struct{})}
+	go m.run()
+	return m
+}
+
+func (m *marker) add(id int64) { m.in <- id }
+
+func (m *marker) run() {
+	defer close(m.done)
+	var batch []int64
+	for id := range m.in {
+		batch = append(batch[:0], id)
+	more:
+		for {
+			select {
+			case next, ok := <-m.in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, next)
+			default:
+				break more
+			}
+		}
+		err := m.out.MarkSent(m.ctx, batch, m.now())
+		m.mu.Lock()
+		if err != nil && m.err == nil {
+			m.err = err
+		}
+		if err == nil {
+			m.count += len(batch)
+		}
+		m.mu.Unlock()
+	}
+}
+
+// close waits for the last commit and returns how many mails were marked.
+func (m *marker) close() (int, error) {
+	close(m.in)
+	<-m.done
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.count, m.err
+}
