@@ -116,7 +116,7 @@ func TestQuestionsAPI(t *testing.T) {
 		// And on the session's own page, with the way to ask more.
 		page = body(t, e.do("GET", "/sessions/"+itoa(s.ID), nil))
 		checkPage(t, page)
-		if !strings.Contains(page, "une fiche d’établissement") || !strings.Contains(page, `href="/sessions/`+itoa(s.ID)+`/questions"`) {
+		if !strings.Contains(page, "une fiche d’établissement") || !strings.Contains(page, `action="/sessions/`+itoa(s.ID)+`/questions"`) {
 			t.Error("the session page lacks the FAQ")
 		}
 		// A question asked after the session is marked so.
