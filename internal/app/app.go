@@ -41,7 +41,7 @@ Usage:
   vitrine serve   [--addr ADDR] [--db DSN] [--demo]   run the web app and its workers
   vitrine migrate [--db DSN]                          apply database migrations
   vitrine demo    [--db DSN]                          load the demo campaign (once)
-  vitrine import  communes FILE [--db DSN]            import a CSV file
+  vitrine import  communes|contacts FILE [--db DSN]   import a CSV file
   vitrine user    add EMAIL --role ROLE [--token]     create a staff account
   vitrine user    link EMAIL | token EMAIL            a new sign-in link or API token
   vitrine backup  FILE [--db DSN]                     write a consistent online backup

@@ -89,22 +89,23 @@ func loadDemo(ctx context.Context, st *store.Store, now time.Time) (bool, error)
 }
 
 func cmdImport(ctx context.Context, env Env, cfg config.Config, args []string) error {
-	f := newFlags(env, "import", "Usage: vitrine import communes FILE [--db DSN]\n\nImports a CSV file (UTF-8 or Windows-1252, , or ;). Nothing is changed when a line is rejected.\n\n")
+	f := newFlags(env, "import", "Usage: vitrine import communes|contacts FILE [--db DSN]\n\nImports a CSV file (UTF-8 or Windows-1252, , or ;). Nothing is changed when a line is rejected.\n\n")
 	f.dbFlag(&cfg)
 	pos, err := f.parse(env, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
-		return usagef("import needs a kind and a file: vitrine import communes FILE")
+		return usagef("import needs a kind and a file: vitrine import communes|contacts FILE")
 	}
 	kind, file := pos[0], pos[1]
-	importers := map[string]func(context.Context, Env, *store.Store, []byte) error{
+	importers := map[string]func(context.Context, Env, *store.Store, string, []byte) error{
 		"communes": importCommunes,
+		"contacts": importContacts,
 	}
 	imp, ok := importers[kind]
 	if !ok {
-		return usagef("unknown import kind %q (communes)", kind)
+		return usagef("unknown import kind %q (communes, contacts)", kind)
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -115,10 +116,10 @@ func cmdImport(ctx context.Context, env Env, cfg config.Config, args []string) e
 		return err
 	}
 	defer st.DB.Close()
-	return imp(ctx, env, st, data)
+	return imp(ctx, env, st, file, data)
 }
 
-func importCommunes(ctx context.Context, env Env, st *store.Store, data []byte) error {
+func importCommunes(ctx context.Context, env Env, st *store.Store, _ string, data []byte) error {
 	fmt.Fprintln(env.Stderr, "reading communes…")
 	communes, bad, err := commune.ParseCommunes(data)
 	if err != nil {

@@ -130,6 +130,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 	}
 	stopWork()
 	wg.Wait()
+	srv.WaitImports() // a contacts import started from a page finishes before the database closes
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -378,3 +378,16 @@ func SafeCell(s string) string {
 	}
 	return s
 }
+
+// Unguard undoes SafeCell: a quote followed by one of the characters that
+// SafeCell guards is dropped, so a file exported by Vitrine imports back
+// unchanged.
+func Unguard(s string) string {
+	if len(s) > 1 && s[0] == '\'' {
+		switch s[1] {
+		case '=', '+', '-', '@', '\t', '\r':
+			return s[1:]
+		}
+	}
+	return s
+}

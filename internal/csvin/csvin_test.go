@@ -632,3 +632,16 @@ func TestManyUnclosedQuotes(t *testing.T) {
 		})
 	}
 }
+
+func TestUnguardUndoesSafeCell(t *testing.T) {
+	// (A text that itself starts with a quote and "=" does not come back:
+	// no name, shop or address does.)
+	for _, s := range []string{"", "=1+1", "+3271243211", "-5", "@SUM(A1)", "\tx", "'quoted", "plain"} {
+		if got := Unguard(SafeCell(s)); got != s {
+			t.Errorf("Unguard(SafeCell(%q)) = %q", s, got)
+		}
+	}
+	if Unguard("'hello") != "'hello" || Unguard("'") != "'" {
+		t.Error("Unguard drops a quote SafeCell did not add")
+	}
+}

@@ -22,13 +22,17 @@ type Store struct {
 	Jobs          *JobStore
 	Registrations *RegistrationStore
 	Diagnostics   *DiagnosticStore
+	Outreach      *OutreachStore
+	Contacts      *ContactStore
+	Questions     *QuestionStore
 }
 
 // New builds the stores over db.
 func New(db *DB) *Store {
+	communes := &CommuneStore{db: db}
 	st := &Store{
 		DB:          db,
-		Communes:    &CommuneStore{db: db},
+		Communes:    communes,
 		Users:       &UserStore{db: db},
 		WebSessions: &WebSessionStore{db: db},
 		Settings:    &SettingStore{db: db},
@@ -38,6 +42,9 @@ func New(db *DB) *Store {
 		Outbox:      &OutboxStore{db: db},
 		Jobs:        &JobStore{db: db},
 		Diagnostics: &DiagnosticStore{db: db},
+		Outreach:    &OutreachStore{db: db},
+		Contacts:    &ContactStore{db: db, communes: communes},
+		Questions:   &QuestionStore{db: db},
 	}
 	st.Registrations = &RegistrationStore{db: db}
 	st.Sessions.regs = st.Registrations

@@ -61,7 +61,12 @@ func (s *Server) serveLimit(limit int64, h handler) http.Handler {
 // staffPage serves a page for signed-in staff with permission perm; others
 // are sent to the sign-in page.
 func (s *Server) staffPage(perm staff.Permission, h handler) http.Handler {
-	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+	return s.staffPageLimit(perm, s.cfg.MaxBodyBytes, h)
+}
+
+// staffPageLimit is staffPage with a body limit of its own (uploads).
+func (s *Server) staffPageLimit(perm staff.Permission, limit int64, h handler) http.Handler {
+	return s.serveLimit(limit, func(w http.ResponseWriter, r *http.Request) error {
 		u, ok := userFrom(r.Context())
 		if !ok {
 			http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -76,7 +81,12 @@ func (s *Server) staffPage(perm staff.Permission, h handler) http.Handler {
 
 // staffAPI serves an API endpoint for a bearer token whose account has perm.
 func (s *Server) staffAPI(perm staff.Permission, h handler) http.Handler {
-	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+	return s.staffAPILimit(perm, s.cfg.MaxBodyBytes, h)
+}
+
+// staffAPILimit is staffAPI with a body limit of its own (uploads).
+func (s *Server) staffAPILimit(perm staff.Permission, limit int64, h handler) http.Handler {
+	return s.serveLimit(limit, func(w http.ResponseWriter, r *http.Request) error {
 		u, ok := userFrom(r.Context())
 		if !ok {
 			return errUnauthorized
@@ -190,7 +200,8 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// rateLimit limits the public API per client address.
+// rateLimit limits the public API and the public forms (a post without a
+// signed-in account) per client address.
 func (s *Server) rateLimit(next http.Handler) http.Handler {
 	if s.cfg.RateLimit <= 0 {
 		return next
@@ -201,7 +212,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		s.fail(w, r, errRateLimited)
 	}))(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isAPI(r) {
+		if isAPI(r) || r.Method == http.MethodPost {
 			if _, staffCall := userFrom(r.Context()); !staffCall {
 				limited.ServeHTTP(w, r)
 				return

@@ -25,9 +25,13 @@ type Config struct {
 	TrustProxy    bool   // take the client address from X-Forwarded-For (behind a load balancer)
 	MaxBodyBytes  int64  // largest request body on ordinary routes
 	MaxUploadSize int64  // largest CSV upload
-	TileURL       string // map tile server template; "" hides map tiles
-	Version       string
-	Demo          bool // the demo campaign is loaded: say so on the pages
+	// ImportInline is the largest contacts file the import page reads within
+	// the request; a larger one runs in the background and the page shows
+	// its progress.
+	ImportInline int64
+	TileURL      string // map tile server template; "" hides map tiles
+	Version      string
+	Demo         bool // the demo campaign is loaded: say so on the pages
 }
 
 func (c *Config) defaults() {
@@ -39,6 +43,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxUploadSize == 0 {
 		c.MaxUploadSize = 64 << 20
+	}
+	if c.ImportInline == 0 {
+		c.ImportInline = 2 << 20
 	}
 }
 
@@ -55,6 +62,7 @@ type Server struct {
 	mailer   Mailer
 	now      func() time.Time
 	handler  http.Handler
+	imports  importTracker // contacts imports running in the background
 }
 
 // Option changes a Server at construction.

@@ -10,6 +10,7 @@ import (
 	"vitrine/internal/apperr"
 	"vitrine/internal/commune"
 	"vitrine/internal/i18n"
+	"vitrine/internal/outreach"
 	"vitrine/internal/sessions"
 	"vitrine/internal/store"
 )
@@ -362,6 +363,7 @@ type sessionView struct {
 	Nearest  []sessions.Session
 	Sectors  []string
 	Communes []commune.Commune
+	FAQ      []outreach.Question // answered questions the facilitators published
 }
 
 type registrationFormView struct {
@@ -380,6 +382,9 @@ func (s *Server) sessionView(r *http.Request, id int64) (sessionView, error) {
 		return v, err
 	}
 	v.Communes = dir.All()
+	if v.FAQ, err = s.st.Questions.List(r.Context(), store.QuestionFilter{SessionID: id, PublishedOnly: true}); err != nil {
+		return v, err
+	}
 	if ss.Full() || !v.Open {
 		others, err := s.st.Sessions.List(r.Context(), store.SessionFilter{From: s.now(), WithStatus: sessions.Scheduled})
 		if err != nil {
