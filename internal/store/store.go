@@ -17,6 +17,9 @@ type Store struct {
 	Settings    *SettingStore
 	Providers   *ProviderStore
 	Budget      *BudgetStore
+	Trainings   *TrainingStore
+	Enrolments  *EnrolmentStore
+	Aid         *AidStore
 	Sessions    *SessionStore
 	Outbox      *OutboxStore
 	Jobs        *JobStore
@@ -32,6 +35,9 @@ func New(db *DB) *Store {
 		Settings:    &SettingStore{db: db},
 		Providers:   &ProviderStore{db: db},
 		Budget:      &BudgetStore{db: db},
+		Trainings:   &TrainingStore{db: db},
+		Enrolments:  &EnrolmentStore{db: db},
+		Aid:         &AidStore{db: db},
 		Sessions:    &SessionStore{db: db},
 		Outbox:      &OutboxStore{db: db},
 		Jobs:        &JobStore{db: db},

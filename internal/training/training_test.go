@@ -1,6 +1,7 @@
 package training
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -240,5 +241,43 @@ func TestShopKey(t *testing.T) {
 	}
 	if tok := NewToken(); !strings.HasPrefix(tok, TokenPrefix) || len(tok) < 30 || tok == NewToken() {
 		t.Errorf("token %q", tok)
+	}
+}
+
+func TestSortNear(t *testing.T) {
+	at := func(d int) []Day { return []Day{day(2027, 4, d, 9, 0, 12, 0)} }
+	far := Session{ID: 1, SiteID: 1, Latitude: 50.0, Longitude: 5.0, Days: at(10)}
+	near := Session{ID: 2, SiteID: 2, Latitude: 50.41, Longitude: 4.4, Days: at(20)}
+	nearEarly := Session{ID: 3, SiteID: 2, Latitude: 50.41, Longitude: 4.4, Days: at(12)}
+	online := Session{ID: 4, Days: at(30)}
+	offers := []Offer{
+		{Module: Module{Title: "A"}, Sessions: []Placed{{Session: far}, {Session: near}}},
+		{Module: Module{Title: "B"}},
+		{Module: Module{Title: "C"}, Sessions: []Placed{{Session: online}}},
+		{Module: Module{Title: "D"}, Sessions: []Placed{{Session: nearEarly}, {Session: far}}},
+	}
+	dist := func(lat, lon float64) float64 { return math.Abs(lat-50.4)*100 + math.Abs(lon-4.4)*100 }
+	SortNear(offers, dist)
+	var order []string
+	for _, o := range offers {
+		order = append(order, o.Module.Title)
+	}
+	// Online is 0 km away; D's nearest is as near as A's but earlier.
+	if strings.Join(order, "") != "CDAB" {
+		t.Fatalf("offers in order %v, want C D A B", order)
+	}
+	if s := offers[2].Sessions; s[0].ID != 2 || s[1].ID != 1 || !s[0].Known || math.Round(s[0].Km) != 1 || math.Round(s[1].Km) != 100 {
+		t.Errorf("A's sessions = %+v", s)
+	}
+	if s := offers[0].Sessions[0]; s.Km != 0 || !s.Online() {
+		t.Errorf("online session %+v", s)
+	}
+	SortByDate(offers)
+	order = order[:0]
+	for _, o := range offers {
+		order = append(order, o.Module.Title)
+	}
+	if strings.Join(order, "") != "ADCB" {
+		t.Fatalf("by date: %v, want A D C B", order)
 	}
 }
