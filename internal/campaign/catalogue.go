@@ -93,7 +93,9 @@ func in(site string, capacity int, days ...slot) demoSession {
 	return demoSession{site: site, capacity: capacity, days: days}
 }
 
-func online(capacity int, days ...slot) demoSession { return demoSession{capacity: capacity, days: days} }
+func online(capacity int, days ...slot) demoSession {
+	return demoSession{capacity: capacity, days: days}
+}
 
 // morning, afternoon and day are the usual slots of week w, weekday d.
 func morning(w, d int) slot   { return slot{w, d, 9, 0, 12, 30} }

@@ -443,7 +443,9 @@ WHERE shop_key = $3 AND year = $4 AND vouchers >= $1`, e.VoucherHours, utc(now),
 // Promoter returns the function that gives a session's free seats to its
 // waiting list, for UpdateSession.
 func (s *EnrolmentStore) Promoter(compose EnrolmentMail, now time.Time) func(ctx context.Context, tx *sql.Tx, sessionID int64) error {
-	return func(ctx context.Context, tx *sql.Tx, sessionID int64) error { return s.promote(ctx, tx, sessionID, compose, now) }
+	return func(ctx context.Context, tx *sql.Tx, sessionID int64) error {
+		return s.promote(ctx, tx, sessionID, compose, now)
+	}
 }
 
 // promote gives free seats to the waiting list, first come first served,

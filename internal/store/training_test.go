@@ -707,5 +707,3 @@ func TestAttendance(t *testing.T) {
 		}
 	})
 }
-
-
