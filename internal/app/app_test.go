@@ -102,7 +102,7 @@ func TestMigrateDemoUser(t *testing.T) {
 			if after := counts(t, dsn); after != before {
 				t.Errorf("second demo changed the rows: %v → %v", before, after)
 			}
-			if before.sessions != 11 || before.users != 5 || before.providers != 5 || before.budget != 3 {
+			if before.sessions != 11 || before.users != 5 || before.providers != 7 || before.budget != 3 {
 				t.Errorf("demo rows = %+v", before)
 			}
 			// user add prints a one-time link, or a token on its own line.

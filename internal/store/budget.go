@@ -114,15 +114,25 @@ func (s *BudgetStore) Line(ctx context.Context, id int64) (funding.BudgetLine, e
 	return l, nil
 }
 
-// Commit commits a partnership amount against a line: 409 budget exhausted
-// when the line has less left, and nothing changes.
+// Commit commits a partnership amount against a partnerships line: 409
+// budget exhausted when the line has less left, and nothing changes.
 func (s *BudgetStore) Commit(ctx context.Context, lineID int64, amount funding.Cents, note string, userID int64, now time.Time) (funding.Commitment, error) {
 	c := funding.Commitment{LineID: lineID, Kind: funding.CommitPartnership, Amount: amount, Note: note, Active: true, CreatedAt: now}
 	if amount <= 0 || amount > funding.MaxCents {
 		return c, apperr.Field("amount_eur", "funding.budget.amount_invalid", nil)
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
+		var kind string
+		err := tx.QueryRowContext(ctx, "SELECT kind FROM budget_lines WHERE id = $1", lineID).Scan(&kind)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrBudgetLineNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		if kind != string(funding.BudgetPartnerships) {
+			return apperr.Field("budget_line_id", "training.budget.line_not_partnerships", nil)
+		}
 		c.ID, err = commitBudget(ctx, tx, c, userID)
 		return err
 	})

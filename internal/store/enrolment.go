@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	_ "time/tzdata" // the voucher rules count days in Brussels wherever the server runs
 
 	"vitrine/internal/apperr"
 	"vitrine/internal/funding"
@@ -52,13 +53,22 @@ var (
 	ErrVoucherBudgetExhausted = apperr.New(apperr.Conflict, "voucher_budget_exhausted", "training.voucher.budget_exhausted")
 )
 
-// SetLocation sets the time zone whose calendar days and years the voucher
-// rules count in (Europe/Brussels; UTC until set).
+// campaignZone is where the voucher rules count calendar days and years.
+var campaignZone = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		panic(err) // time/tzdata is embedded
+	}
+	return loc
+}()
+
+// SetLocation changes the time zone whose calendar days and years the
+// voucher rules count in (Europe/Brussels by default).
 func (s *EnrolmentStore) SetLocation(loc *time.Location) { s.loc = loc }
 
 func (s *EnrolmentStore) location() *time.Location {
 	if s.loc == nil {
-		return time.UTC
+		return campaignZone
 	}
 	return s.loc
 }
