@@ -732,7 +732,7 @@ func (s *TrainingStore) ImportCatalogue(ctx context.Context, c training.Catalogu
 				return err
 			}
 			m.ID = cur.ID
-			if sameModuleFields(cur, m) {
+			if cur.SameAs(m) {
 				res.ModulesUnchanged++
 				continue
 			}
@@ -836,10 +836,4 @@ UPDATE training_modules SET title = $1, description = $2, format = $3, minutes =
 		return ImportResult{}, nil, err
 	}
 	return res, nil, nil
-}
-
-func sameModuleFields(a, b training.Module) bool {
-	return a.Title == b.Title && a.Description == b.Description && strings.Join(a.Skills, " ") == strings.Join(b.Skills, " ") &&
-		a.Format == b.Format && a.Minutes == b.Minutes && a.LevelMin == b.LevelMin && a.LevelMax == b.LevelMax &&
-		a.VoucherEligible == b.VoucherEligible && a.Price == b.Price
 }

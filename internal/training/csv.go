@@ -164,7 +164,7 @@ func ParseCatalogue(data []byte, provider string, loc *time.Location) (Catalogue
 				continue
 			}
 			if i, dup := modules[code]; dup {
-				if !sameModule(c.Modules[i].Module, m) {
+				if !c.Modules[i].Module.SameAs(m) {
 					fail(rec.Line, "module", "training.import.module_differs", map[string]any{"Value": code, "First": c.Modules[i].Line})
 					continue
 				}
@@ -300,12 +300,6 @@ func moduleFrom(rec csvin.Record, code string) (Module, *csvin.LineError) {
 		return Module{}, &csvin.LineError{Line: rec.Line, Key: "import.line.malformed"}
 	}
 	return m, nil
-}
-
-func sameModule(a, b Module) bool {
-	return a.Title == b.Title && a.Description == b.Description && strings.Join(a.Skills, " ") == strings.Join(b.Skills, " ") &&
-		a.Format == b.Format && a.Minutes == b.Minutes && a.LevelMin == b.LevelMin && a.LevelMax == b.LevelMax &&
-		a.VoucherEligible == b.VoucherEligible && a.Price == b.Price
 }
 
 // dayFrom reads the date, start and end of a row as local times of loc.

@@ -81,6 +81,14 @@ func (m Module) Teaches(id string) bool {
 // every page must say.
 func (m Module) Private() bool { return m.ProviderKind.Private() }
 
+// SameAs reports whether o describes the module as m does (ids, code,
+// provider and dates aside).
+func (m Module) SameAs(o Module) bool {
+	return m.Title == o.Title && m.Description == o.Description && strings.Join(m.Skills, " ") == strings.Join(o.Skills, " ") &&
+		m.Format == o.Format && m.Minutes == o.Minutes && m.LevelMin == o.LevelMin && m.LevelMax == o.LevelMax &&
+		m.VoucherEligible == o.VoucherEligible && m.Price == o.Price
+}
+
 // Normalize cleans the text fields and the skill list (trimmed, lower-case,
 // duplicates dropped, order kept).
 func (m *Module) Normalize() {

@@ -347,7 +347,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) error {
 	cal := ics.NewCalendar()
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetProductId("-//Vitrine//Commerce connecte//FR")
-	host := hostOf(s.cfg.BaseURL)
+	host := s.mailer.Composer.Domain()
 	status := ics.ObjectStatusConfirmed
 	switch v.Enrolment.Status {
 	case training.Waitlisted:
@@ -374,20 +374,6 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="formation.ics"`)
 	w.Header().Set("Cache-Control", "no-store")
 	return cal.SerializeTo(w)
-}
-
-func hostOf(baseURL string) string {
-	h := baseURL
-	if i := strings.Index(h, "://"); i >= 0 {
-		h = h[i+3:]
-	}
-	if i := strings.IndexAny(h, ":/"); i >= 0 {
-		h = h[:i]
-	}
-	if h == "" {
-		return "vitrine.invalid"
-	}
-	return h
 }
 
 // certificate is the attendance certificate, once the provider recorded

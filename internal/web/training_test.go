@@ -317,7 +317,11 @@ func TestEnrolmentAPI(t *testing.T) {
 		if got.Status != "confirmed" {
 			t.Errorf("after a cancel, the first in line is %s", got.Status)
 		}
-		if mails := e.deliverTo("zoe3@example.be", 2); !strings.Contains(mails[1].Subject, "Une place s’est libérée") {
+		mails := e.deliverTo("zoe3@example.be", 2)
+		if !strings.Contains(mails[0].Subject, "Liste d’attente") || !strings.Contains(mails[0].Text, "numéro 1 sur la liste d’attente") {
+			t.Errorf("waiting-list mail: %s\n%s", mails[0].Subject, mails[0].Text)
+		}
+		if !strings.Contains(mails[1].Subject, "Une place s’est libérée") || !strings.Contains(mails[1].Text, third.ManageURL) {
 			t.Errorf("promotion mail: %s", mails[1].Subject)
 		}
 		l, _ := e.st.Budget.Line(context.Background(), line.ID)
