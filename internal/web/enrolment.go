@@ -11,6 +11,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"vitrine/internal/apperr"
+	"vitrine/internal/commune"
 	"vitrine/internal/funding"
 	"vitrine/internal/i18n"
 	"vitrine/internal/mail"
@@ -184,6 +185,7 @@ type enrolView struct {
 	Errors  map[string]string
 	Quote   *funding.VoucherQuote
 	Closed  bool
+	Place   training.Placed // the session, with its distance from the shop when known
 }
 
 func (s *Server) enrolView(r *http.Request) (enrolView, error) {
@@ -197,7 +199,25 @@ func (s *Server) enrolView(r *http.Request) (enrolView, error) {
 	}
 	v.Title = v.T("training.enrol.heading", "Title", v.Module.Title)
 	v.Closed = !v.Session.Open(s.now())
+	v.Place = training.Placed{Session: v.Session}
 	return v, nil
+}
+
+// placeFrom is a session with its distance from a commune ("" or unknown:
+// no distance).
+func (s *Server) placeFrom(r *http.Request, ss training.Session, nis string) training.Placed {
+	p := training.Placed{Session: ss}
+	if nis == "" {
+		return p
+	}
+	dir, err := s.st.Communes.Directory(r.Context())
+	if err != nil {
+		return p
+	}
+	if c, ok := dir.ByNIS(nis); ok {
+		p.Km, p.Known = ss.DistanceKm(func(lat, lon float64) float64 { return commune.DistanceKm(c.Latitude, c.Longitude, lat, lon) }), true
+	}
+	return p
 }
 
 func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request) error {
@@ -210,6 +230,7 @@ func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request) error {
 		if dir, err := s.st.Communes.Directory(r.Context()); err == nil {
 			if c, ok := dir.ByNIS(nis); ok {
 				v.Form["commune"] = c.LocalName(v.Lang)
+				v.Place = s.placeFrom(r, v.Session, nis)
 			}
 		}
 	}
@@ -240,8 +261,11 @@ func (s *Server) enrolSubmit(w http.ResponseWriter, r *http.Request) error {
 			errs["commune"] = v.T("error.commune.unknown")
 		}
 	}
+	v.Place = s.placeFrom(r, v.Session, nis)
+	// Without vouchers to choose (free, or not accepted), say only why.
+	noChoice := v.Module.Price == 0 || !v.Module.VoucherEligible
 	form := training.EnrolmentForm{FirstName: f["first_name"], LastName: f["last_name"], Email: f["email"], ShopName: f["shop_name"],
-		CommuneNIS: nis, Employees: f["employees"], UseVouchers: f["use_vouchers"] != ""}
+		CommuneNIS: nis, Employees: f["employees"], UseVouchers: f["use_vouchers"] != "" || noChoice}
 	e, err := s.enrolmentFrom(r, form)
 	fe, invalid := fieldErrors(v.L, err)
 	if err != nil && !invalid {
@@ -302,6 +326,7 @@ type enrolmentView struct {
 	Session   training.Session
 	Module    training.Module
 	Started   bool
+	Place     training.Placed // with its distance from the shop's commune
 }
 
 func (s *Server) enrolmentLoad(r *http.Request) (enrolmentView, error) {
@@ -313,7 +338,8 @@ func (s *Server) enrolmentLoad(r *http.Request) (enrolmentView, error) {
 	if err != nil {
 		return enrolmentView{}, err
 	}
-	v := enrolmentView{tpage: s.tpage(r, "training.enrolment.title"), Enrolment: e, Session: ss, Module: m, Started: ss.Started(s.now())}
+	v := enrolmentView{tpage: s.tpage(r, "training.enrolment.title"), Enrolment: e, Session: ss, Module: m, Started: ss.Started(s.now()),
+		Place: s.placeFrom(r, ss, e.CommuneNIS)}
 	v.NoIndex = true
 	return v, nil
 }

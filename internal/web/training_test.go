@@ -340,6 +340,9 @@ func TestEnrolmentForm(t *testing.T) {
 		campaignLine(t, e, "Campagne", funding.Euros(10_000))
 		c := e.browser()
 		path := fmt.Sprintf("/trainings/sessions/%d/enrol", f.session.ID)
+		if page := body(t, e.doWith(c, "GET", path+"?near=52012", nil)); !strings.Contains(page, `value="Châtelet"`) || !strings.Contains(page, "class=\"distance\">à ") {
+			t.Error("the enrolment form does not start from the shopkeeper's commune and its distance")
+		}
 		form := url.Values{"first_name": {"Zoé"}, "last_name": {"Lœuvre"}, "email": {"zoe@example.be"}, "shop_name": {"Au cœur du goût"},
 			"commune": {"6200"}, "employees": {"2,5"}, "use_vouchers": {"1"}, "action": {"preview"}}
 		resp := e.form(c, path, form)
@@ -368,7 +371,8 @@ func TestEnrolmentForm(t *testing.T) {
 			t.Fatalf("enrol: %d %s", resp.StatusCode, loc)
 		}
 		page = body(t, e.doWith(c, "GET", loc, nil))
-		if !strings.Contains(page, "votre place est réservée") || !strings.Contains(page, "calendar.ics") || !strings.Contains(page, `name="robots" content="noindex"`) {
+		if !strings.Contains(page, "votre place est réservée") || !strings.Contains(page, "calendar.ics") || !strings.Contains(page, `name="robots" content="noindex"`) ||
+			!regexp.MustCompile(`à [0-9]+\x{00a0}km de votre commerce`).MatchString(page) {
 			t.Error("enrolment page")
 		}
 		checkPage(t, page)
