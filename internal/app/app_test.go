@@ -50,6 +50,8 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"serve takes no argument", []string{"serve", "extra"}, 2, "no argument"},
 		{"import without file", []string{"import", "communes"}, 2, "needs a kind and a file"},
 		{"unknown import", []string{"import", "kittens", "x.csv"}, 2, `unknown import kind "kittens"`},
+		{"import trainings help", []string{"import", "--help"}, 0, "--provider SLUG"},
+		{"provider for communes", []string{"import", "communes", "x.csv", "--provider", "technobel"}, 2, "--provider goes with import trainings"},
 		{"user add without role", []string{"user", "add", "a@example.org"}, 2, "needs --role"},
 		{"bad dsn", []string{"migrate", "--db", "mysql://x"}, 1, "use sqlite:PATH or postgres://"},
 		{"bad env", []string{"version"}, 0, "vitrine"},
@@ -102,7 +104,7 @@ func TestMigrateDemoUser(t *testing.T) {
 			if after := counts(t, dsn); after != before {
 				t.Errorf("second demo changed the rows: %v → %v", before, after)
 			}
-			if before.sessions != 11 || before.users != 5 || before.providers != 5 || before.budget != 3 {
+			if before.sessions != 11 || before.users != 5 || before.providers != 7 || before.budget != 3 {
 				t.Errorf("demo rows = %+v", before)
 			}
 			// user add prints a one-time link, or a token on its own line.
@@ -255,6 +257,62 @@ func TestImportCommunes(t *testing.T) {
 			}
 			if code, _, errOut := runCLI(t, env, "import", "communes", filepath.Join(t.TempDir(), "missing.csv")); code != 1 || !strings.Contains(errOut, "cannot read") {
 				t.Errorf("missing file: %d %q", code, errOut)
+			}
+		})
+	}
+}
+
+// A provider's trainings file: per-line errors and nothing changed, then
+// added, then unchanged on a second run.
+func TestImportTrainings(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			dsn := dsnFor(t, e)
+			env := map[string]string{"VITRINE_DB": dsn}
+			if code, _, errOut := runCLI(t, env, "demo"); code != 0 {
+				t.Fatalf("demo: %s", errOut)
+			}
+			dir := t.TempDir()
+			head := "module;titre;compétences;heures;chèques-formation;prix;session;date;début;fin;lieu;places\n"
+			rows := "inventaire;Inventaire et stock;digital-till figures;3,5;oui;95,50;;;;;;\n" +
+				"inventaire;;;;;;s1;12/04/2099;9:00;12:30;technobel-ciney;10\n" +
+				"inventaire;;;;;;s2;19/04/2099;13:00;16:30;en ligne;10\n"
+			bad := filepath.Join(dir, "bad.csv")
+			os.WriteFile(bad, []byte(head+rows+"webinaire;Webinaire;facebook;1;non;0;;;;;;\n"), 0o644)
+			code, out, errOut := runCLI(t, env, "import", "trainings", bad, "--provider", "technobel")
+			if code != 1 || !strings.Contains(out, `line 5: skills: The skill “facebook” does not exist.`) || !strings.Contains(out, "nothing was changed") {
+				t.Fatalf("bad file: %d %q %q", code, out, errOut)
+			}
+			// The online day of an in-person module is caught against the database.
+			os.WriteFile(bad, []byte(head+rows), 0o644)
+			code, out, _ = runCLI(t, env, "import", "trainings", bad, "--provider", "technobel")
+			if code != 1 || !strings.Contains(out, "line 4: site:") {
+				t.Fatalf("online day of an in-person module: %d %q", code, out)
+			}
+			// The provider may be a column instead of the flag.
+			good := filepath.Join(dir, "good.csv")
+			var b strings.Builder
+			for i, l := range strings.Split(strings.TrimSpace(head+strings.ReplaceAll(rows, "en ligne", "technobel-ciney")), "\n") {
+				if i == 0 {
+					b.WriteString("organisme;" + l + "\n")
+				} else {
+					b.WriteString("technobel;" + l + "\n")
+				}
+			}
+			os.WriteFile(good, []byte(b.String()), 0o644)
+			code, out, errOut = runCLI(t, env, "import", "trainings", good)
+			if code != 0 || !strings.Contains(out, "modules 1 added, 0 updated, 0 unchanged; sessions 2 added") {
+				t.Fatalf("good file: %d %q %q", code, out, errOut)
+			}
+			code, out, _ = runCLI(t, env, "import", "trainings", good, "--provider", "technobel")
+			if code != 0 || !strings.Contains(out, "modules 0 added, 0 updated, 1 unchanged; sessions 0 added, 0 updated, 2 unchanged") {
+				t.Errorf("second run: %d %q", code, out)
+			}
+			if code, out, _ := runCLI(t, env, "import", "trainings", good, "--provider", "nobody"); code != 1 || !strings.Contains(out, `line 2: provider: provider “technobel” is not the file’s (see --provider)`) {
+				t.Errorf("another provider in the file: %d %q", code, out)
+			}
+			if code, _, errOut := runCLI(t, env, "import", "trainings", bad, "--provider", "nobody"); code != 1 || !strings.Contains(errOut, `provider “nobody” does not exist`) {
+				t.Errorf("unknown provider: %d %q", code, errOut)
 			}
 		})
 	}

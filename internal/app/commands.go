@@ -9,12 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"vitrine/internal/apperr"
 	"vitrine/internal/campaign"
 	"vitrine/internal/commune"
 	"vitrine/internal/config"
+	"vitrine/internal/csvin"
 	"vitrine/internal/i18n"
 	"vitrine/internal/staff"
 	"vitrine/internal/store"
+	"vitrine/internal/training"
 )
 
 // openStore opens and migrates the database.
@@ -88,24 +91,62 @@ func loadDemo(ctx context.Context, st *store.Store, now time.Time) (bool, error)
 	return st.LoadDemo(ctx, d, now)
 }
 
+const importUsage = `Usage:
+  vitrine import communes FILE [--db DSN]
+  vitrine import contacts FILE [--db DSN]
+  vitrine import trainings FILE [--provider SLUG] [--db DSN]
+
+Imports a CSV file (UTF-8 or Windows-1252, , or ;, one header row; header
+names in English or French, case, accents and spaces ignored). Nothing is
+changed when a line is rejected: the summary names every rejected line.
+
+contacts: the partner federation's address book (email, first_name,
+last_name, shop_name, sector, commune or postal code, phone, legal_basis);
+a known email is updated, an opted-out one stays opted out.
+
+trainings: one provider's modules and/or dated sessions. Name the provider
+with --provider SLUG, or with a "provider" column (one provider per file).
+  module (code)        the provider's reference of the module: page-facebook
+  title (titre)        a row with a title describes a module, with:
+    description, skills (compétences: skill IDs, e.g. social-page community),
+    format (présentiel | en ligne), hours (heures: 3,5), level_min, level_max
+    (niveau min, niveau max: 0 to 5), voucher_eligible (chèques-formation:
+    oui | non), price (prix: 210,00)
+  date                 a row with a date adds a day to a session, with:
+    start (début: 9:00), end (fin: 12:30), site (lieu: a site slug, empty
+    or "en ligne" for online), capacity (places), session (a code: rows with
+    the same module and session code are the days of one session)
+Modules are updated by code, sessions by module and code, so importing the
+same file twice changes nothing.
+
+`
+
 func cmdImport(ctx context.Context, env Env, cfg config.Config, args []string) error {
-	f := newFlags(env, "import", "Usage: vitrine import communes|contacts FILE [--db DSN]\n\nImports a CSV file (UTF-8 or Windows-1252, , or ;). Nothing is changed when a line is rejected.\n\n")
+	f := newFlags(env, "import", importUsage)
+	var provider string
+	f.StringVar(&provider, "provider", "", "trainings: the provider's slug (or a provider column in the file)")
 	f.dbFlag(&cfg)
 	pos, err := f.parse(env, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
-		return usagef("import needs a kind and a file: vitrine import communes|contacts FILE")
+		return usagef("import needs a kind and a file: vitrine import communes|contacts|trainings FILE")
 	}
 	kind, file := pos[0], pos[1]
 	importers := map[string]func(context.Context, Env, *store.Store, string, []byte) error{
 		"communes": importCommunes,
 		"contacts": importContacts,
+		"trainings": func(ctx context.Context, env Env, st *store.Store, _ string, data []byte) error {
+			return importTrainings(ctx, env, st, data, strings.ToLower(strings.TrimSpace(provider)))
+		},
 	}
 	imp, ok := importers[kind]
 	if !ok {
-		return usagef("unknown import kind %q (communes, contacts)", kind)
+		return usagef("unknown import kind %q (communes, contacts, trainings)", kind)
+	}
+	if provider != "" && kind != "trainings" {
+		return usagef("--provider goes with import trainings")
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -139,6 +180,44 @@ func importCommunes(ctx context.Context, env Env, st *store.Store, _ string, dat
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "communes: %d added, %d updated, %d unchanged, 0 rejected\n", res.Added, res.Updated, res.Unchanged)
+	return nil
+}
+
+// importTrainings loads a provider's modules and sessions, all or nothing.
+func importTrainings(ctx context.Context, env Env, st *store.Store, data []byte, provider string) error {
+	fmt.Fprintln(env.Stderr, "reading trainings…")
+	cat, bad, err := training.ParseCatalogue(data, provider, i18n.Brussels)
+	if err != nil {
+		return err
+	}
+	l := i18n.MustLoad().For("en")
+	reject := func(bad []csvin.LineError) error {
+		for _, b := range bad {
+			field := ""
+			if b.Field != "" {
+				field = b.Field + ": "
+			}
+			fmt.Fprintf(env.Stdout, "line %d: %s%s\n", b.Line, field, l.T(b.Key, b.Args))
+		}
+		fmt.Fprintf(env.Stdout, "trainings: 0 added, 0 updated, %d rejected; nothing was changed: fix the lines above and import again\n", len(bad))
+		return fmt.Errorf("%d line(s) rejected", len(bad))
+	}
+	if len(bad) > 0 {
+		return reject(bad)
+	}
+	fmt.Fprintf(env.Stderr, "writing %d modules and %d sessions for %s…\n", len(cat.Modules), len(cat.Sessions), cat.ProviderSlug)
+	res, bad, err := st.Trainings.ImportCatalogue(ctx, cat, i18n.Brussels, time.Now())
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
+		return errors.New(l.T(e.Key, e.Args))
+	}
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return reject(bad)
+	}
+	fmt.Fprintf(env.Stdout, "trainings: modules %d added, %d updated, %d unchanged; sessions %d added, %d updated, %d unchanged; 0 rejected\n",
+		res.ModulesAdded, res.ModulesUpdated, res.ModulesUnchanged, res.SessionsAdded, res.SessionsUpdated, res.SessionsUnchanged)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vitrine/internal/csvin"
+	"vitrine/internal/funding"
 	"vitrine/internal/sessions"
 	"vitrine/internal/staff"
 	"vitrine/internal/training"
@@ -23,15 +24,10 @@ var data embed.FS
 type Demo struct {
 	Sessions    []sessions.Draft
 	Providers   []training.Provider
-	BudgetLines []BudgetLine
+	Modules     []DemoModule
+	BudgetLines []funding.BudgetLine
 	Users       []DemoUser
-}
-
-// BudgetLine is a yearly envelope, in cents.
-type BudgetLine struct {
-	Name        string
-	Year        int
-	AmountCents int64
+	Location    *time.Location // the campaign's time zone: dates are local there
 }
 
 // DemoUser is a staff account of the demo; a provider account names its
@@ -72,7 +68,7 @@ var towns = []struct {
 
 // Demo returns the demo campaign as it would start at now.
 func NewDemo(now time.Time, loc *time.Location) (Demo, error) {
-	var d Demo
+	d := Demo{Location: loc}
 	first := FirstSession(now, loc)
 	for i, t := range towns {
 		// Two sessions a week, Tuesdays and Thursdays after the first one.
@@ -87,16 +83,17 @@ func NewDemo(now time.Time, loc *time.Location) (Demo, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Providers = append(centres, training.Provider{
-		Slug: "google-ateliers-numeriques", Name: "Google — Ateliers Numériques", Kind: training.PrivateCompany,
-		Website:     "https://grow.google/intl/fr_be/",
-		Description: "Entreprise privée. Six modules en présentiel et l’« Atelier Digital » en ligne, gratuits.",
-	})
+	others, err := demoProvidersExtra()
+	if err != nil {
+		return d, err
+	}
+	d.Providers = append(centres, others...)
+	d.Modules = catalogue(first, loc)
 	year := first.Year()
-	d.BudgetLines = []BudgetLine{
-		{Name: "Commerce connecté — première année", Year: year, AmountCents: 400_000_00},
-		{Name: "Commerce connecté — deuxième année", Year: year + 1, AmountCents: 300_000_00},
-		{Name: "Partenariats avec les opérateurs de formation", Year: year, AmountCents: 50_000_00},
+	d.BudgetLines = []funding.BudgetLine{
+		{Name: "Commerce connecté — première année", Year: year, Kind: funding.BudgetCampaign, Amount: funding.Euros(400_000)},
+		{Name: "Commerce connecté — deuxième année", Year: year + 1, Kind: funding.BudgetCampaign, Amount: funding.Euros(300_000)},
+		{Name: "Partenariats avec les opérateurs de formation", Year: year, Kind: funding.BudgetPartnerships, Amount: funding.Euros(50_000)},
 	}
 	d.Users = []DemoUser{
 		{User: staff.User{Email: "admin@example.org", Name: "Équipe du programme", Role: staff.Admin}},

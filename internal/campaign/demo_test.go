@@ -3,6 +3,9 @@ package campaign
 import (
 	"testing"
 	"time"
+
+	"vitrine/internal/funding"
+	"vitrine/internal/training"
 )
 
 var brussels, _ = time.LoadLocation("Europe/Brussels")
@@ -67,14 +70,17 @@ func TestDemo(t *testing.T) {
 			}
 		}
 	}
-	if centres != 4 || private != 1 {
-		t.Errorf("providers: %d centres, %d private; want 4 and 1", centres, private)
+	if centres != 6 || private != 1 {
+		t.Errorf("providers: %d centres and local trainers, %d private; want 6 and 1", centres, private)
 	}
-	var total int64
+	var total funding.Cents
 	for _, b := range d.BudgetLines {
-		total += b.AmountCents
+		if err := b.Validate(); err != nil {
+			t.Errorf("budget line %s: %v", b.Name, err)
+		}
+		total += b.Amount
 	}
-	if total != 750_000_00 {
+	if total != funding.Euros(750_000) {
 		t.Errorf("budget total %d cents, want 750,000 €", total)
 	}
 	roles := map[string]bool{}
@@ -83,5 +89,69 @@ func TestDemo(t *testing.T) {
 	}
 	if len(roles) != 5 {
 		t.Errorf("roles %v, want one account per role", roles)
+	}
+}
+
+// The demo catalogue is valid, covers every provider, labels Google as
+// private with six in-person modules and one online, and dates every
+// session after the first information session.
+func TestDemoCatalogue(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	d, err := NewDemo(now, brussels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites := map[string]string{} // site → provider
+	kinds := map[string]training.ProviderKind{}
+	for _, p := range d.Providers {
+		kinds[p.Slug] = p.Kind
+		for _, s := range p.Sites {
+			sites[s.Slug] = p.Slug
+		}
+	}
+	first := FirstSession(now, brussels)
+	perProvider := map[string]int{}
+	googleInPerson, googleOnline := 0, 0
+	for _, m := range d.Modules {
+		if _, ok := kinds[m.ProviderSlug]; !ok {
+			t.Fatalf("module %s: unknown provider %s", m.Module.Code, m.ProviderSlug)
+		}
+		perProvider[m.ProviderSlug]++
+		if err := m.Module.Validate(); err != nil {
+			t.Errorf("module %s: %v", m.Module.Code, err)
+		}
+		if m.ProviderSlug == "google-ateliers-numeriques" {
+			if m.Module.Format == training.Online {
+				googleOnline++
+			} else {
+				googleInPerson++
+			}
+		}
+		if len(m.Sessions) == 0 {
+			t.Errorf("module %s has no session", m.Module.Code)
+		}
+		for i, s := range m.Sessions {
+			ts := training.Session{Capacity: s.Capacity, Days: s.Days}
+			if s.SiteSlug != "" {
+				ts.SiteID = 1
+				if sites[s.SiteSlug] != m.ProviderSlug {
+					t.Errorf("module %s session %d at %s, not a site of %s", m.Module.Code, i, s.SiteSlug, m.ProviderSlug)
+				}
+			}
+			if err := ts.ValidateFor(m.Module, now, brussels, true); err != nil {
+				t.Errorf("module %s session %d: %v", m.Module.Code, i, err)
+			}
+			if !ts.StartsAt().After(first) || ts.StartsAt().After(first.AddDate(0, 4, 0)) {
+				t.Errorf("module %s session %d on %v: not in the months after %v", m.Module.Code, i, ts.StartsAt(), first)
+			}
+		}
+	}
+	for slug := range kinds {
+		if perProvider[slug] == 0 {
+			t.Errorf("provider %s has no module", slug)
+		}
+	}
+	if kinds["google-ateliers-numeriques"] != training.PrivateCompany || googleInPerson != 6 || googleOnline != 1 {
+		t.Errorf("Google: kind %s, %d in person, %d online; want private, 6 and 1", kinds["google-ateliers-numeriques"], googleInPerson, googleOnline)
 	}
 }

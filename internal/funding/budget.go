@@ -2,6 +2,7 @@ package funding
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"vitrine/internal/apperr"
@@ -12,11 +13,44 @@ import (
 // vouchers, aid, partnerships. The store keeps Committed ≤ Amount with one
 // conditional update; the helpers here only say what the rule is.
 type BudgetLine struct {
-	ID        int64  `json:"id"`
-	Name      string `json:"name"`
-	Year      int    `json:"year"`
-	Amount    Cents  `json:"amount_eur"`
-	Committed Cents  `json:"committed_eur"`
+	ID        int64      `json:"id"`
+	Name      string     `json:"name"`
+	Year      int        `json:"year"`
+	Kind      BudgetKind `json:"kind,omitempty"` // "" reads as BudgetCampaign
+	Amount    Cents      `json:"amount_eur"`
+	Committed Cents      `json:"committed_eur"`
+}
+
+// BudgetKind says what a budget line pays for.
+type BudgetKind string
+
+const (
+	BudgetCampaign     BudgetKind = "campaign"     // the Region's share of training vouchers, and aid
+	BudgetPartnerships BudgetKind = "partnerships" // partnerships with training providers
+)
+
+// CommitmentKind says what a commitment pays for.
+type CommitmentKind string
+
+const (
+	CommitVoucher     CommitmentKind = "voucher"     // the Region's share of an enrolment's vouchers
+	CommitAid         CommitmentKind = "aid"         // an approved aid application
+	CommitPartnership CommitmentKind = "partnership" // an agreement with a training provider
+)
+
+// Commitment is an amount committed against a budget line. Released
+// commitments stay, for the record; only active ones count.
+type Commitment struct {
+	ID         int64          `json:"id"`
+	LineID     int64          `json:"budget_line_id"`
+	Kind       CommitmentKind `json:"kind"`
+	RefType    string         `json:"ref_type,omitempty"` // the row it pays for: "enrolment", "aid_application"
+	RefID      int64          `json:"ref_id,omitempty"`
+	Amount     Cents          `json:"amount_eur"`
+	Note       string         `json:"note,omitempty"`
+	Active     bool           `json:"active"`
+	CreatedAt  time.Time      `json:"created_at"`
+	ReleasedAt *time.Time     `json:"released_at,omitempty"`
 }
 
 // ErrBudgetExhausted refuses a commitment larger than what a line has left.
@@ -47,5 +81,10 @@ func (l BudgetLine) Validate() error {
 	v.Check(name != "" && utf8.RuneCountInString(name) <= 200, "name", "funding.budget.name_invalid")
 	v.Check(l.Year >= 2000 && l.Year <= 2100, "year", "funding.budget.year_invalid")
 	v.Check(l.Amount > 0 && l.Amount <= MaxCents, "amount_eur", "funding.budget.amount_invalid")
+	switch l.Kind {
+	case "", BudgetCampaign, BudgetPartnerships:
+	default:
+		v.Add("kind", "funding.budget.kind_invalid", nil)
+	}
 	return v.Err()
 }

@@ -70,6 +70,8 @@ func TestBudgetLineValidate(t *testing.T) {
 		{"far year", func(l *BudgetLine) { l.Year = 2101 }, "year", "funding.budget.year_invalid"},
 		{"zero amount", func(l *BudgetLine) { l.Amount = 0 }, "amount_eur", "funding.budget.amount_invalid"},
 		{"absurd amount", func(l *BudgetLine) { l.Amount = MaxCents + 1 }, "amount_eur", "funding.budget.amount_invalid"},
+		{"partnerships", func(l *BudgetLine) { l.Kind = BudgetPartnerships }, "", ""},
+		{"unknown kind", func(l *BudgetLine) { l.Kind = "gifts" }, "kind", "funding.budget.kind_invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -93,6 +93,9 @@ func (c *Composer) Compose(name, lang, to string, data any, subjectArgs ...any) 
 	}, nil
 }
 
+// Domain is the site's host name, as Message-IDs and calendar UIDs use it.
+func (c *Composer) Domain() string { return c.domain }
+
 // NewMessageID returns a unique Message-ID value (without angle brackets).
 func (c *Composer) NewMessageID() string {
 	b := make([]byte, 16)

@@ -8,6 +8,7 @@ import (
 
 	"vitrine/internal/campaign"
 	"vitrine/internal/person"
+	"vitrine/internal/training"
 )
 
 const demoMarker = "demo_loaded_at"
@@ -43,9 +44,12 @@ func (st *Store) LoadDemo(ctx context.Context, d campaign.Demo, now time.Time) (
 			providerIDs[p.Slug] = p.ID
 		}
 		for _, b := range d.BudgetLines {
-			if _, err := ensureBudgetLine(ctx, tx, b.Name, b.Year, b.AmountCents, now); err != nil {
+			if _, err := ensureBudgetLine(ctx, tx, b, now); err != nil {
 				return err
 			}
+		}
+		if err := loadDemoCatalogue(ctx, tx, d.Modules, providerIDs, d.Location, now); err != nil {
+			return err
 		}
 		for _, u := range d.Users {
 			if u.ProviderSlug != "" {
@@ -70,4 +74,44 @@ ON CONFLICT (email) DO NOTHING`,
 	}
 	st.Communes.invalidate()
 	return loaded, nil
+}
+
+// loadDemoCatalogue adds the demo's modules and sessions, checked as any
+// other.
+func loadDemoCatalogue(ctx context.Context, tx *sql.Tx, modules []campaign.DemoModule, providerIDs map[string]int64, loc *time.Location, now time.Time) error {
+	sites := map[string]int64{}
+	rows, err := tx.QueryContext(ctx, "SELECT slug, id FROM provider_sites")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var slug string
+		var id int64
+		if err := rows.Scan(&slug, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		sites[slug] = id
+	}
+	rows.Close()
+	for _, dm := range modules {
+		m := dm.Module
+		m.ProviderID = providerIDs[dm.ProviderSlug]
+		m.Normalize()
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("demo module %s: %w", m.Code, err)
+		}
+		id, err := insertModule(ctx, tx, m, m.Code, now)
+		if err != nil {
+			return fmt.Errorf("demo module %s: %w", m.Code, err)
+		}
+		m.ID = id
+		for _, ds := range dm.Sessions {
+			ss := training.Session{SiteID: sites[ds.SiteSlug], Capacity: ds.Capacity, Days: ds.Days}
+			if _, err := insertSession(ctx, tx, m, ss, loc, now); err != nil {
+				return fmt.Errorf("demo module %s: %w", m.Code, err)
+			}
+		}
+	}
+	return nil
 }

@@ -25,6 +25,9 @@ type Store struct {
 	Outreach      *OutreachStore
 	Contacts      *ContactStore
 	Questions     *QuestionStore
+	Trainings     *TrainingStore
+	Enrolments    *EnrolmentStore
+	Aid           *AidStore
 }
 
 // New builds the stores over db.
@@ -38,6 +41,9 @@ func New(db *DB) *Store {
 		Settings:    &SettingStore{db: db},
 		Providers:   &ProviderStore{db: db},
 		Budget:      &BudgetStore{db: db},
+		Trainings:   &TrainingStore{db: db},
+		Enrolments:  &EnrolmentStore{db: db},
+		Aid:         &AidStore{db: db},
 		Sessions:    &SessionStore{db: db},
 		Outbox:      &OutboxStore{db: db},
 		Jobs:        &JobStore{db: db},

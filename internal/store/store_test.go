@@ -10,6 +10,7 @@ import (
 
 	"vitrine/internal/apperr"
 	"vitrine/internal/commune"
+	"vitrine/internal/funding"
 	"vitrine/internal/sessions"
 	"vitrine/internal/staff"
 	"vitrine/internal/store"
@@ -231,8 +232,9 @@ func TestProvidersAndBudget(t *testing.T) {
 		if len(list) != 1 || len(list[0].Sites) != 1 {
 			t.Errorf("providers = %+v", list)
 		}
-		id1, _ := st.Budget.EnsureLine(ctx, "Campagne", 2027, 40000000, now)
-		id2, err := st.Budget.EnsureLine(ctx, "Campagne", 2027, 40000000, now)
+		line := funding.BudgetLine{Name: "Campagne", Year: 2027, Amount: funding.Euros(400_000)}
+		id1, _ := st.Budget.EnsureLine(ctx, line, now)
+		id2, err := st.Budget.EnsureLine(ctx, line, now)
 		if err != nil || id1 != id2 {
 			t.Errorf("budget line twice: %d %d %v", id1, id2, err)
 		}

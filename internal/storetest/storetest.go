@@ -38,6 +38,10 @@ var (
 	tmplName string
 	tmplErr  error
 	createMu sync.Mutex
+
+	sqliteOnce sync.Once
+	sqliteTmpl string // a migrated SQLite file, copied for each test
+	sqliteErr  error
 )
 
 // Main runs a package's tests with a PostgreSQL server available. Call it
@@ -59,6 +63,9 @@ func Main(m *testing.M) {
 	}
 	if pgServer != nil {
 		pgServer.stop()
+	}
+	if sqliteTmpl != "" {
+		os.RemoveAll(filepath.Dir(sqliteTmpl))
 	}
 	os.Exit(code)
 }
@@ -94,9 +101,11 @@ func DSN(t testing.TB, e store.Engine) string {
 	t.Helper()
 	switch e {
 	case store.SQLite:
-		dsn := "sqlite:" + filepath.Join(t.TempDir(), "vitrine.db")
-		migrate(t, dsn)
-		return dsn
+		path := filepath.Join(t.TempDir(), "vitrine.db")
+		if err := copySQLiteTemplate(path); err != nil {
+			t.Fatal(err)
+		}
+		return "sqlite:" + path
 	case store.Postgres:
 		return pgDatabase(t)
 	}
@@ -104,16 +113,39 @@ func DSN(t testing.TB, e store.Engine) string {
 	return ""
 }
 
-func migrate(t testing.TB, dsn string) {
-	t.Helper()
-	db, err := store.Open(context.Background(), dsn)
+// copySQLiteTemplate writes a fresh migrated database to path: a copy of a
+// file migrated once per test process (migrating and seeding the reference
+// data for each test would take most of the suite's time).
+func copySQLiteTemplate(path string) error {
+	sqliteOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "vitrine-sqlite-")
+		if err != nil {
+			sqliteErr = err
+			return
+		}
+		file := filepath.Join(dir, "template.db")
+		db, err := store.Open(context.Background(), "sqlite:"+file)
+		if err != nil {
+			sqliteErr = err
+			return
+		}
+		if sqliteErr = db.Migrate(context.Background()); sqliteErr == nil {
+			// Fold the write-ahead log into the file, so the file alone is the database.
+			_, sqliteErr = db.Writer().Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		}
+		if err := db.Close(); sqliteErr == nil {
+			sqliteErr = err
+		}
+		sqliteTmpl = file
+	})
+	if sqliteErr != nil {
+		return fmt.Errorf("SQLite test template: %w", sqliteErr)
+	}
+	b, err := os.ReadFile(sqliteTmpl)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	return os.WriteFile(path, b, 0o600)
 }
 
 // pgDatabase creates a database from a migrated template (made once per test

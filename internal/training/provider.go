@@ -1,6 +1,7 @@
 // Package training is the domain of the training catalogue: providers, their
-// sites, modules and dated sessions, and enrolments. Standard library and
-// apperr only.
+// sites, modules and dated sessions, enrolments, and the trainings file a
+// provider imports. Standard library, apperr and the pure domain packages
+// it builds on (funding for money and vouchers, skill, person, csvin) only.
 package training
 
 // ProviderKind says what kind of organisation gives a training.

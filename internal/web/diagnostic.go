@@ -398,7 +398,7 @@ type resultView struct {
 	Chart      barChart
 	Blocking   []blocker
 	Plan       *plan.Plan
-	Trainings  []trainingView
+	Trainings  []plannedTraining
 	Uncovered  []string // names of skills no open session teaches
 	NoCatalog  bool     // no training session to choose from yet
 	Progress   *progressView
@@ -415,7 +415,7 @@ type levelRow struct {
 	Current     bool
 }
 
-type trainingView struct {
+type plannedTraining struct {
 	plan.Session
 	When     string
 	Where    string
@@ -484,7 +484,7 @@ func (s *Server) resultView(r *http.Request, token string, rec diagnostic.Record
 	v.SectorTxt = l.T("sector." + rec.Profile.Sector)
 	if c := out.Plan.Trainings; c != nil {
 		for _, t := range c.Sessions {
-			v.Trainings = append(v.Trainings, s.trainingView(l, t))
+			v.Trainings = append(v.Trainings, s.plannedTraining(l, t))
 		}
 		names := map[string]string{}
 		for _, sk := range out.Plan.Skills {
@@ -510,8 +510,8 @@ func (s *Server) resultView(r *http.Request, token string, rec diagnostic.Record
 	return v, nil
 }
 
-func (s *Server) trainingView(l *i18n.Localizer, t plan.Session) trainingView {
-	tv := trainingView{Session: t, When: l.DateTime(t.Start), EnrolURL: enrolPath(t)}
+func (s *Server) plannedTraining(l *i18n.Localizer, t plan.Session) plannedTraining {
+	tv := plannedTraining{Session: t, When: l.DateTime(t.Start), EnrolURL: enrolPath(t)}
 	if t.Format == plan.Online {
 		tv.Where = l.T("diagnostic.training.online")
 	} else {

@@ -651,11 +651,11 @@ func TestResultWithTrainings(t *testing.T) {
 		}
 		l := e.cat.For("fr")
 		start := testStart.Add(10 * 24 * time.Hour)
-		v.Trainings = []trainingView{
-			e.srv.trainingView(l, plan.Session{SessionID: "41", ModuleID: "m1", Title: "Être trouvé sur les cartes", Provider: "Technofutur TIC",
+		v.Trainings = []plannedTraining{
+			e.srv.plannedTraining(l, plan.Session{SessionID: "41", ModuleID: "m1", Title: "Être trouvé sur les cartes", Provider: "Technofutur TIC",
 				Hours: 3.5, Format: plan.InPerson, DistanceKm: 12.4, Start: start, SeatsLeft: 4, VoucherEligible: true,
 				PriceCents: 12000, VoucherCostCents: 6750}),
-			e.srv.trainingView(l, plan.Session{SessionID: "42", ModuleID: "m2", Title: "Atelier photo", Provider: "Ateliers Numériques",
+			e.srv.plannedTraining(l, plan.Session{SessionID: "42", ModuleID: "m2", Title: "Atelier photo", Provider: "Ateliers Numériques",
 				ProviderPrivate: true, Hours: 2, Format: plan.Online, Start: start, SeatsLeft: 1}),
 		}
 		v.NoCatalog = false

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"vitrine/internal/apperr"
+	"vitrine/internal/funding"
 	"vitrine/internal/i18n"
 )
 
@@ -94,7 +95,7 @@ func writeProblem(w http.ResponseWriter, l *i18n.Localizer, e *apperr.Error, sta
 		p.Type = "/problems/" + e.Code
 	}
 	for _, f := range e.Fields {
-		p.Errors = append(p.Errors, problemField{Field: f.Field, Message: l.T(f.Key, f.Args)})
+		p.Errors = append(p.Errors, problemField{Field: f.Field, Message: l.T(f.Key, localArgs(l, f.Args))})
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vitrine"`)
@@ -110,7 +111,28 @@ func message(l *i18n.Localizer, e *apperr.Error) string {
 	if e.Key == "" {
 		return l.T("error.internal")
 	}
-	return l.T(e.Key, e.Args)
+	return l.T(e.Key, localArgs(l, e.Args))
+}
+
+// localArgs writes the amounts among a message's arguments in the reader's
+// language ("1 234,50 €"), so an error can carry exact cents.
+func localArgs(l *i18n.Localizer, args map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range args {
+		if c, ok := v.(funding.Cents); ok {
+			if out == nil {
+				out = make(map[string]any, len(args))
+				for k2, v2 := range args {
+					out[k2] = v2
+				}
+			}
+			out[k] = l.Money(int64(c))
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // fieldErrors maps each field to its translated message, for forms.
@@ -122,7 +144,7 @@ func fieldErrors(l *i18n.Localizer, err error) (map[string]string, bool) {
 	out := map[string]string{}
 	for _, f := range e.Fields {
 		if _, dup := out[f.Field]; !dup {
-			out[f.Field] = l.T(f.Key, f.Args)
+			out[f.Field] = l.T(f.Key, localArgs(l, f.Args))
 		}
 	}
 	return out, true
