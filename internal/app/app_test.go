@@ -42,7 +42,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"unknown command", []string{"dance"}, 2, `unknown command "dance"`},
 		{"serve help", []string{"serve", "--help"}, 0, "--demo"},
 		{"migrate help", []string{"migrate", "--help"}, 0, "Usage: vitrine migrate"},
-		{"import help", []string{"import", "--help"}, 0, "communes|contacts FILE"},
+		{"import help", []string{"import", "--help"}, 0, "vitrine import contacts FILE"},
 		{"user help", []string{"user", "--help"}, 0, "--token"},
 		{"backup help", []string{"backup", "--help"}, 0, "pg_restore"},
 		{"demo help", []string{"demo", "--help"}, 0, "second run adds nothing"},
