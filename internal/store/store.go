@@ -28,6 +28,7 @@ type Store struct {
 	Trainings     *TrainingStore
 	Enrolments    *EnrolmentStore
 	Aid           *AidStore
+	Invitations   *InvitationStore
 }
 
 // New builds the stores over db.
@@ -51,6 +52,7 @@ func New(db *DB) *Store {
 		Outreach:    &OutreachStore{db: db},
 		Contacts:    &ContactStore{db: db, communes: communes},
 		Questions:   &QuestionStore{db: db},
+		Invitations: &InvitationStore{db: db, communes: communes},
 	}
 	st.Registrations = &RegistrationStore{db: db}
 	st.Sessions.regs = st.Registrations
