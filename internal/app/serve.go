@@ -90,15 +90,28 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 		runner.Lease = cfg.Lease
 	}
 	runner.RegisterHandlers()
+	var inviter *jobs.Inviter
+	kickInvites := func() {}
+	if sender != nil {
+		inviter = jobs.NewInviter(st, sender, composer, log)
+		inviter.Rate, inviter.HourlyCap = cfg.MailRate, cfg.MailHourlyCap
+		if cfg.Lease > 0 {
+			inviter.Lease = cfg.Lease
+		}
+		kickInvites = inviter.Kick
+	}
 	srv, err := web.New(web.Config{
 		BaseURL: cfg.PublicURL(), RateLimit: cfg.RateLimit, TrustProxy: cfg.TrustProxy,
 		TileURL: cfg.TileURL, Version: Version, Demo: demo,
-	}, st, cat, log, web.WithMailer(web.Mailer{Composer: composer, Kick: runner.Kick}))
+	}, st, cat, log, web.WithMailer(web.Mailer{Composer: composer, Kick: runner.Kick, KickInvitations: kickInvites}))
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	srv.Metrics().Register(runner.Collectors()...)
+	if inviter != nil {
+		srv.Metrics().Register(inviter.Collectors()...)
+	}
 
 	hs := &http.Server{
 		Handler:           srv,
@@ -115,6 +128,10 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 		wg.Add(2)
 		go func() { defer wg.Done(); runner.Run(workCtx) }()
 		go func() { defer wg.Done(); srv.Background(workCtx) }()
+		if inviter != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); inviter.Run(workCtx) }()
+		}
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()

@@ -4,17 +4,16 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"vitrine/internal/store"
 )
 
-// marker records accepted mails as sent as soon as it can: while one commit
-// runs, newly accepted mails wait, and the next commit takes them all. A
+// marker records accepted mails (outbox rows or invitations) as sent as
+// soon as it can: while one commit runs, newly accepted mails wait, and the
+// next commit takes them all. A
 // quiet sender thus marks each mail alone, right after the SMTP server
 // accepted it; a busy one marks them in groups without slowing down.
 type marker struct {
 	ctx  context.Context
-	out  *store.OutboxStore
+	mark func(ctx context.Context, ids []int64, now time.Time) error
 	now  func() time.Time
 	in   chan int64
 	done chan struct{}
@@ -24,8 +23,8 @@ type marker struct {
 	err   error
 }
 
-func newMarker(ctx context.Context, out *store.OutboxStore, now func() time.Time) *marker {
-	m := &marker{ctx: ctx, out: out, now: now, in: make(chan int64, 1024), done: make(chan struct{})}
+func newMarker(ctx context.Context, mark func(ctx context.Context, ids []int64, now time.Time) error, now func() time.Time) *marker {
+	m := &marker{ctx: ctx, mark: mark, now: now, in: make(chan int64, 1024), done: make(chan struct{})}
 	go m.run()
 	return m
 }
@@ -49,7 +48,7 @@ func (m *marker) run() {
 				break more
 			}
 		}
-		err := m.out.MarkSent(m.ctx, batch, m.now())
+		err := m.mark(m.ctx, batch, m.now())
 		m.mu.Lock()
 		if err != nil && m.err == nil {
 			m.err = err

@@ -11,6 +11,9 @@ import (
 type Mailer struct {
 	Composer *mail.Composer
 	Kick     func() // wakes the worker after a mail is enqueued; may be nil
+	// KickInvitations wakes the invitation sender after a campaign starts
+	// or resumes; may be nil.
+	KickInvitations func()
 }
 
 // WithMailer sets how the server composes mail.

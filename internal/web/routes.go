@@ -137,6 +137,17 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/v1/questions", s.staffAPI(staff.AddQuestions, s.apiQuestionAdd))
 	mux.Handle("POST /api/v1/questions/{id}/answer", s.staffAPI(staff.AnswerQuestions, s.apiQuestionAnswer))
 
+	// Invitation campaigns (issue 6) and the unsubscribe link of their mails.
+	mux.Handle("GET /staff/invitations", s.staffPage(staff.SendInvitations, s.invitationsPage))
+	mux.Handle("POST /staff/invitations", s.staffPage(staff.SendInvitations, s.invitationsCreate))
+	mux.Handle("GET /staff/invitations/{id}", s.staffPage(staff.SendInvitations, s.invitationPage))
+	mux.Handle("POST /staff/invitations/{id}/{action}", s.staffPage(staff.SendInvitations, s.invitationAction))
+	mux.Handle("POST /api/v1/invitations", s.staffAPI(staff.SendInvitations, s.apiInvitationCreate))
+	mux.Handle("GET /api/v1/invitations/{id}", s.staffAPI(staff.SendInvitations, s.apiInvitation))
+	mux.Handle("POST /api/v1/invitations/{id}/{action}", s.staffAPI(staff.SendInvitations, s.apiInvitationAction))
+	mux.Handle("GET /u/{token}", s.serve(s.unsubscribePage))
+	mux.Handle("POST /u/{token}", s.serve(s.unsubscribePost))
+
 	// Public API.
 	mux.Handle("GET /api/v1/communes", s.serve(s.apiCommunes))
 	mux.Handle("GET /api/v1/sessions", s.serve(s.apiSessions))
@@ -185,6 +196,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", s.serve(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 
 	cop := http.NewCrossOriginProtection()
+	// Mail clients post the one-click unsubscribe (RFC 8058) from no page
+	// of ours; the unguessable token in the path is the proof.
+	cop.AddInsecureBypassPattern("POST /u/{token}")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errForbidden) }))
 
 	var h http.Handler = recordRoute(mux)
