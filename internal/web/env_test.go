@@ -48,6 +48,7 @@ type testEnv struct {
 	clock  *testClock
 	smtp   *mailtest.Server
 	runner *jobs.Runner
+	invite *jobs.Inviter // sends invitation campaigns (sendInvitations)
 	cat    *i18n.Catalog
 	logs   *syncBuffer
 }
@@ -82,6 +83,9 @@ func newEnv(t *testing.T, st *store.Store, opts ...envOption) *testEnv {
 	e.runner = jobs.New(st, sender, log)
 	e.runner.SetClock(e.clock.Now)
 	e.runner.RegisterHandlers()
+	e.invite = jobs.NewInviter(st, sender, composer, log)
+	e.invite.Rate = 0
+	e.invite.SetClock(e.clock.Now)
 	e.srv, err = New(cfg, st, cat, log, WithClock(e.clock.Now), WithMailer(Mailer{Composer: composer}))
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +237,24 @@ func (e *testEnv) deliver() {
 		if n == 0 {
 			return
 		}
+	}
+}
+
+// sendInvitations runs the invitation sender until nothing is due, and
+// marks finished campaigns done.
+func (e *testEnv) sendInvitations() {
+	e.t.Helper()
+	for {
+		n, _, err := e.invite.SendOnce(context.Background())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if err := e.invite.Housekeep(context.Background()); err != nil {
+		e.t.Fatal(err)
 	}
 }
 
