@@ -73,14 +73,14 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 		ln.Close()
 		return err
 	}
-	var sender mail.Sender
+	var sender, bulk mail.Sender
 	if cfg.SMTPURL != "" {
 		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.MailFromName)
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		sender = smtp
+		sender, bulk = smtp, smtp.Pipelined()
 	} else {
 		log.Info("no VITRINE_SMTP_URL: mails stay in the outbox, readable by staff")
 	}
@@ -93,7 +93,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 	var inviter *jobs.Inviter
 	kickInvites := func() {}
 	if sender != nil {
-		inviter = jobs.NewInviter(st, sender, composer, log)
+		inviter = jobs.NewInviter(st, bulk, composer, log)
 		inviter.Rate, inviter.HourlyCap = cfg.MailRate, cfg.MailHourlyCap
 		if cfg.Lease > 0 {
 			inviter.Lease = cfg.Lease

@@ -36,6 +36,12 @@ type SMTP struct {
 	FromName string
 	opts     []gomail.Option
 	host     string
+
+	// The same settings, for the pipelining sender (pipeline.go).
+	port     int
+	tlsMode  string // "opportunistic", "mandatory", "ssl", "none"
+	user     string
+	password string
 }
 
 // NewSMTP reads an SMTP URL.
@@ -63,13 +69,26 @@ func NewSMTP(rawURL, from, fromName string) (*SMTP, error) {
 		}
 	}
 	s.opts = append(s.opts, gomail.WithPort(port), gomail.WithTLSPolicy(policy), gomail.WithTimeout(30*time.Second))
+	s.port = port
+	switch {
+	case u.Scheme == "smtps":
+		s.tlsMode = "ssl"
+	case policy == gomail.TLSMandatory:
+		s.tlsMode = "mandatory"
+	default:
+		s.tlsMode = "opportunistic"
+	}
 	if u.User != nil {
 		pw, _ := u.User.Password()
 		s.opts = append(s.opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
 			gomail.WithUsername(u.User.Username()), gomail.WithPassword(pw))
+		s.user, s.password = u.User.Username(), pw
 	}
 	if u.Query().Get("insecure") == "1" {
 		s.opts = append(s.opts, gomail.WithTLSPolicy(gomail.NoTLS))
+		if s.tlsMode != "ssl" {
+			s.tlsMode = "none"
+		}
 	}
 	return s, nil
 }

@@ -83,7 +83,7 @@ func newEnv(t *testing.T, st *store.Store, opts ...envOption) *testEnv {
 	e.runner = jobs.New(st, sender, log)
 	e.runner.SetClock(e.clock.Now)
 	e.runner.RegisterHandlers()
-	e.invite = jobs.NewInviter(st, sender, composer, log)
+	e.invite = jobs.NewInviter(st, sender.Pipelined(), composer, log)
 	e.invite.Rate = 0
 	e.invite.SetClock(e.clock.Now)
 	e.srv, err = New(cfg, st, cat, log, WithClock(e.clock.Now), WithMailer(Mailer{Composer: composer}))
