@@ -73,6 +73,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 		ln.Close()
 		return err
 	}
+	composer.UnsubscribeMail = cfg.MailFrom
 	var sender, bulk mail.Sender
 	if cfg.SMTPURL != "" {
 		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.MailFromName)

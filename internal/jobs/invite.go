@@ -225,8 +225,13 @@ func (v *Inviter) SendOnce(ctx context.Context) (int, time.Duration, error) {
 	})
 	sent, markErr := marker.close()
 	temporary := 0
+	var stopped []int64
 	for i, r := range batch {
 		if errs[i] == nil {
+			continue
+		}
+		if ctx.Err() != nil && !errors.Is(errs[i], mail.ErrPermanent) {
+			stopped = append(stopped, r.ID) // shutting down: not a failure
 			continue
 		}
 		v.failed.Inc()
@@ -239,6 +244,11 @@ func (v *Inviter) SendOnce(ctx context.Context) (int, time.Duration, error) {
 			retry = v.now().Add(retryDelay(r.Attempts))
 		}
 		if err := v.st.Invitations.MarkFailed(bg, r, errs[i].Error(), retry, bounce, v.now()); err != nil {
+			return len(claimed), 0, err
+		}
+	}
+	if len(stopped) > 0 {
+		if err := v.st.Invitations.Release(bg, stopped); err != nil {
 			return len(claimed), 0, err
 		}
 	}

@@ -49,8 +49,12 @@ func (c *Composer) Invitation(p Invitee, ss []sessions.Session) (Message, error)
 	if p.MessageID != "" {
 		m.MessageID = p.MessageID + "@" + c.domain
 	}
+	unsub := "<" + d.UnsubscribeURL + ">"
+	if c.UnsubscribeMail != "" {
+		unsub += ", <mailto:" + c.UnsubscribeMail + "?subject=unsubscribe%20" + p.Token + ">"
+	}
 	m.Headers = map[string]string{
-		"List-Unsubscribe":      "<" + d.UnsubscribeURL + ">, <mailto:unsubscribe@" + c.domain + "?subject=unsubscribe%20" + p.Token + ">",
+		"List-Unsubscribe":      unsub,
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 	}
 	return m, nil

@@ -43,6 +43,9 @@ type Composer struct {
 	html    *htmltemplate.Template
 	domain  string // for Message-IDs
 	BaseURL string
+	// UnsubscribeMail, when set, is offered in invitations' List-Unsubscribe
+	// header beside the link (a mailbox someone reads: the sender's).
+	UnsubscribeMail string
 }
 
 // NewComposer parses the mail templates.

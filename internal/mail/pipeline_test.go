@@ -17,8 +17,8 @@ func bulkMessages() []mail.Message {
 	long := strings.Repeat("Vitrine accompagne les commerces de proximité. ", 8)
 	return []mail.Message{
 		{MessageID: "a1@example.org", To: "anne@example.be", Subject: "Invitation : séance à Châtelet",
-			Text: "Bonjour Anne,\n.une ligne qui commence par un point\n" + long + "\n",
-			HTML: "<p>Bonjour Anne, <a href=\"https://vitrine.example/u/x\">désinscription</a></p>",
+			Text:    "Bonjour Anne,\n.une ligne qui commence par un point\n" + long + "\n",
+			HTML:    "<p>Bonjour Anne, <a href=\"https://vitrine.example/u/x\">désinscription</a></p>",
 			Headers: map[string]string{"List-Unsubscribe": "<https://vitrine.example/u/x>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}},
 		{MessageID: "b2@example.org", To: "bounce@example.be", Subject: "B", Text: "b"},
 		{MessageID: "c3@example.org", To: "later@example.be", Subject: "C", Text: "c"},

@@ -553,11 +553,3 @@ func (s *InvitationStore) SentSince(ctx context.Context, t time.Time) (int, erro
 	}
 	return n, nil
 }
-
-// Sending reports whether any campaign is sending (the sender sleeps
-// longer otherwise).
-func (s *InvitationStore) Sending(ctx context.Context) (bool, error) {
-	var n int
-	err := s.db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM invitation_campaigns WHERE status = 'sending'").Scan(&n)
-	return n > 0, err
-}

@@ -76,6 +76,7 @@ func newEnv(t *testing.T, st *store.Store, opts ...envOption) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	composer.UnsubscribeMail = "test@example.org"
 	sender, err := mail.NewSMTP(e.smtp.URL(), "test@example.org", "Vitrine")
 	if err != nil {
 		t.Fatal(err)
