@@ -43,13 +43,14 @@ type child struct {
 	logs bytes.Buffer
 }
 
-func startChild(t *testing.T, dsn, smtpURL, addr string) *child {
+func startChild(t *testing.T, dsn, smtpURL, addr string, env ...string) *child {
 	t.Helper()
 	c := &child{url: "http://" + addr}
 	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	c.cmd.Env = append(os.Environ(), "VITRINE_TEST_CHILD=serve", "VITRINE_DB="+dsn, "VITRINE_ADDR="+addr,
 		"VITRINE_SMTP_URL="+smtpURL, "VITRINE_RATE_LIMIT=0", "VITRINE_MAIL_RATE=0", "VITRINE_LEASE=1s",
 		"VITRINE_LOG_LEVEL=warn", "VITRINE_BASE_URL="+c.url)
+	c.cmd.Env = append(c.cmd.Env, env...) // a later value wins
 	c.cmd.Stdout, c.cmd.Stderr = &c.logs, &c.logs
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -217,8 +217,12 @@ func (v *Inviter) SendOnce(ctx context.Context) (int, time.Duration, error) {
 	if len(msgs) == 0 {
 		return len(claimed), 0, nil
 	}
-	marker := newMarker(bg, v.st.Invitations.MarkSent, v.now)
-	errs := v.sender.Send(ctx, msgs, func(i int, err error) {
+	// Stop well before the lease runs out: past it, another sender may
+	// take these recipients again. What is left goes back to the queue.
+	sendCtx, cancel := context.WithTimeout(ctx, v.Lease*3/4)
+	defer cancel()
+	marker := newMarker(bg, v.st.Invitations.MarkSent, v.now, inFlight)
+	errs := v.sender.Send(sendCtx, msgs, func(i int, err error) {
 		if err == nil {
 			marker.add(batch[i].ID)
 		}
@@ -230,8 +234,8 @@ func (v *Inviter) SendOnce(ctx context.Context) (int, time.Duration, error) {
 		if errs[i] == nil {
 			continue
 		}
-		if ctx.Err() != nil && !errors.Is(errs[i], mail.ErrPermanent) {
-			stopped = append(stopped, r.ID) // shutting down: not a failure
+		if sendCtx.Err() != nil && !errors.Is(errs[i], mail.ErrPermanent) {
+			stopped = append(stopped, r.ID) // shutting down or out of lease: not a failure
 			continue
 		}
 		v.failed.Inc()
@@ -271,6 +275,11 @@ func (v *Inviter) SendOnce(ctx context.Context) (int, time.Duration, error) {
 	}
 	return len(claimed), 0, nil
 }
+
+// inFlight bounds the invitations a sending loop may have accepted by the
+// SMTP server but not yet recorded as sent: a crash sends at most about
+// twice that many again (per loop), under the same Message-IDs.
+const inFlight = 32
 
 func ids(rs []store.Recipient) []int64 {
 	out := make([]int64, len(rs))

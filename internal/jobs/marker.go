@@ -23,8 +23,12 @@ type marker struct {
 	err   error
 }
 
-func newMarker(ctx context.Context, mark func(ctx context.Context, ids []int64, now time.Time) error, now func() time.Time) *marker {
-	m := &marker{ctx: ctx, mark: mark, now: now, in: make(chan int64, 1024), done: make(chan struct{})}
+// newMarker starts a marker. window bounds how many accepted mails may wait
+// for their commit: when commits lag, add blocks, so the sender cannot run
+// far ahead of what is recorded (at most about 2×window mails are accepted
+// but not yet marked, the ones a crash would send again).
+func newMarker(ctx context.Context, mark func(ctx context.Context, ids []int64, now time.Time) error, now func() time.Time, window int) *marker {
+	m := &marker{ctx: ctx, mark: mark, now: now, in: make(chan int64, window), done: make(chan struct{})}
 	go m.run()
 	return m
 }

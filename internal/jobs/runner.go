@@ -155,7 +155,7 @@ func (r *Runner) DeliverOnce(ctx context.Context) (int, error) {
 	// whatever has been accepted meanwhile: if the process dies, at most the
 	// mails accepted since the last commit are sent again (with the same
 	// Message-ID), not the whole batch.
-	marker := newMarker(context.WithoutCancel(ctx), r.st.Outbox.MarkSent, r.now)
+	marker := newMarker(context.WithoutCancel(ctx), r.st.Outbox.MarkSent, r.now, 1024)
 	errs := r.sender.Send(ctx, msgs, func(i int, err error) {
 		if err == nil {
 			marker.add(mails[i].ID)
