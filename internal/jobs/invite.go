@@ -184,26 +184,37 @@ func (v *Inviter) SendOnce(ctx context.Context) (int, time.Duration, error) {
 	var skip []int64
 	var batch []store.Recipient
 	var msgs []mail.Message
-	cache := map[int64][]sessions.Session{}
+	// Each campaign's mail is rendered once per language and round, then
+	// personalised for each recipient.
+	type key struct {
+		campaign int64
+		lang     string
+	}
+	templates := map[key]*mail.InvitationTemplate{}
+	sessionsOf := map[int64][]sessions.Session{}
 	for _, r := range claimed {
 		if r.Suppressed {
 			skip = append(skip, r.ID)
 			continue
 		}
-		ss, ok := cache[r.CampaignID]
+		t, ok := templates[key{r.CampaignID, r.Lang}]
 		if !ok {
-			if ss, err = v.st.Invitations.Sessions(ctx, r.CampaignID); err != nil {
+			ss, ok := sessionsOf[r.CampaignID]
+			if !ok {
+				if ss, err = v.st.Invitations.Sessions(ctx, r.CampaignID); err != nil {
+					v.st.Invitations.Release(bg, ids(claimed))
+					return 0, 0, err
+				}
+				sessionsOf[r.CampaignID] = ss
+			}
+			if t, err = v.composer.InvitationTemplate(r.Lang, ss); err != nil {
 				v.st.Invitations.Release(bg, ids(claimed))
 				return 0, 0, err
 			}
-			cache[r.CampaignID] = ss
+			templates[key{r.CampaignID, r.Lang}] = t
 		}
-		m, err := v.composer.Invitation(mail.Invitee{Email: r.Email, FirstName: r.FirstName, ShopName: r.ShopName, Lang: r.Lang,
-			Token: r.Token, MessageID: "inv-" + strconv.FormatInt(r.ID, 10) + "-" + r.Token[:8]}, ss)
-		if err != nil {
-			v.st.Invitations.Release(bg, ids(claimed))
-			return 0, 0, err
-		}
+		m := t.For(mail.Invitee{Email: r.Email, FirstName: r.FirstName, ShopName: r.ShopName, Lang: r.Lang,
+			Token: r.Token, MessageID: "inv-" + strconv.FormatInt(r.ID, 10) + "-" + r.Token[:8]})
 		m.RefType, m.RefID, m.BatchID = "invitation", r.ID, r.CampaignID
 		batch = append(batch, r)
 		msgs = append(msgs, m)

@@ -1,6 +1,8 @@
 package mail
 
 import (
+	"html"
+	"strings"
 	"time"
 
 	"vitrine/internal/sessions"
@@ -32,32 +34,90 @@ type Invitee struct {
 // with an unsubscribe link and the one-click List-Unsubscribe headers
 // (RFC 8058).
 func (c *Composer) Invitation(p Invitee, ss []sessions.Session) (Message, error) {
-	d := InvitationData{FirstName: p.FirstName, ShopName: p.ShopName, UnsubscribeURL: c.BaseURL + "/u/" + p.Token}
+	t, err := c.InvitationTemplate(p.Lang, ss)
+	if err != nil {
+		return Message{}, err
+	}
+	return t.For(p), nil
+}
+
+// Placeholders stand for the invitee in an InvitationTemplate: letters and
+// digits only, so no template context escapes them.
+const (
+	namePlaceholder  = "VITRINExNAMEx7d41"
+	tokenPlaceholder = "VITRINExTOKENx8f0e"
+)
+
+// InvitationTemplate is an invitation rendered once for a language and a
+// set of sessions; For personalises it. A campaign renders its templates
+// once per batch instead of once per mail.
+type InvitationTemplate struct {
+	c                *Composer
+	named, anonymous Message // with a first name ("Bonjour Anne,"), and without ("Bonjour,")
+}
+
+// InvitationTemplate renders the invitation to ss in lang.
+func (c *Composer) InvitationTemplate(lang string, ss []sessions.Session) (*InvitationTemplate, error) {
+	t := &InvitationTemplate{c: c}
+	var err error
+	if t.named, err = c.invitation(lang, namePlaceholder, ss); err != nil {
+		return nil, err
+	}
+	if t.anonymous, err = c.invitation(lang, "", ss); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (c *Composer) invitation(lang, name string, ss []sessions.Session) (Message, error) {
+	d := InvitationData{FirstName: name, UnsubscribeURL: c.BaseURL + "/u/" + tokenPlaceholder}
 	for _, s := range ss {
 		d.Sessions = append(d.Sessions, InvitationSession{Title: s.Title, Town: s.Town, Venue: s.Venue, Address: s.Address,
 			StartsAt: s.StartsAt, EndsAt: s.EndsAt, URL: c.BaseURL + "/sessions/" + itoa(s.ID)})
 	}
-	l := c.cat.For(p.Lang)
+	l := c.cat.For(lang)
 	town, date := "", ""
 	if len(ss) > 0 {
 		town, date = ss[0].Town, l.ShortDate(ss[0].StartsAt)
 	}
-	m, err := c.Compose("invitation", l.Lang, p.Email, d, "Town", town, "Date", date, "Count", len(ss))
+	m, err := c.Compose("invitation", l.Lang, "", d, "Town", town, "Date", date, "Count", len(ss))
 	if err != nil {
 		return m, err
 	}
-	if p.MessageID != "" {
-		m.MessageID = p.MessageID + "@" + c.domain
-	}
 	unsub := "<" + d.UnsubscribeURL + ">"
 	if c.UnsubscribeMail != "" {
-		unsub += ", <mailto:" + c.UnsubscribeMail + "?subject=unsubscribe%20" + p.Token + ">"
+		unsub += ", <mailto:" + c.UnsubscribeMail + "?subject=unsubscribe%20" + tokenPlaceholder + ">"
 	}
 	m.Headers = map[string]string{
 		"List-Unsubscribe":      unsub,
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 	}
 	return m, nil
+}
+
+// For returns the invitation for p: its name (escaped in the HTML part), its
+// unsubscribe token, its address and its Message-ID.
+func (t *InvitationTemplate) For(p Invitee) Message {
+	m := t.anonymous
+	if p.FirstName != "" {
+		m = t.named
+	}
+	text := strings.NewReplacer(namePlaceholder, p.FirstName, tokenPlaceholder, p.Token)
+	m.Text = text.Replace(m.Text)
+	m.HTML = strings.NewReplacer(namePlaceholder, html.EscapeString(p.FirstName), tokenPlaceholder, p.Token).Replace(m.HTML)
+	m.Subject = text.Replace(m.Subject)
+	headers := make(map[string]string, len(m.Headers))
+	for k, v := range m.Headers {
+		headers[k] = strings.ReplaceAll(v, tokenPlaceholder, p.Token)
+	}
+	m.Headers = headers
+	m.To = p.Email
+	if p.MessageID != "" {
+		m.MessageID = p.MessageID + "@" + t.c.domain
+	} else {
+		m.MessageID = t.c.NewMessageID()
+	}
+	return m
 }
 
 func itoa(n int64) string {
