@@ -102,10 +102,12 @@ func (t *InvitationTemplate) For(p Invitee) Message {
 	if p.FirstName != "" {
 		m = t.named
 	}
-	text := strings.NewReplacer(namePlaceholder, p.FirstName, tokenPlaceholder, p.Token)
-	m.Text = text.Replace(m.Text)
-	m.HTML = strings.NewReplacer(namePlaceholder, html.EscapeString(p.FirstName), tokenPlaceholder, p.Token).Replace(m.HTML)
-	m.Subject = text.Replace(m.Subject)
+	fill := func(s, name string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, namePlaceholder, name), tokenPlaceholder, p.Token)
+	}
+	m.Text = fill(m.Text, p.FirstName)
+	m.HTML = fill(m.HTML, html.EscapeString(p.FirstName))
+	m.Subject = fill(m.Subject, p.FirstName)
 	headers := make(map[string]string, len(m.Headers))
 	for k, v := range m.Headers {
 		headers[k] = strings.ReplaceAll(v, tokenPlaceholder, p.Token)
