@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -55,12 +56,19 @@ func (p *pipelined) Send(ctx context.Context, msgs []Message, done func(i int, e
 	}
 	defer conn.Close()
 	var buf bytes.Buffer
+	ahead := false // the commands of msgs[i] went out with the previous message
 	for i, m := range msgs {
 		if ctx.Err() != nil {
+			// (Closing without QUIT: commands sent ahead are dropped with the connection.)
 			return failRest(i, fmt.Errorf("%w: stopped", ErrTemporary))
 		}
 		conn.SetDeadline(time.Now().Add(timeout))
-		err := p.one(c, pipelining, m, &buf)
+		var next *Message
+		if pipelining && i+1 < len(msgs) && plainAddr(msgs[i+1].To) {
+			next = &msgs[i+1]
+		}
+		var err error
+		ahead, err = p.one(c, pipelining, m, ahead, next, &buf)
 		if errors.Is(err, errConnLost) {
 			return failRest(i, fmt.Errorf("%w: %v", ErrTemporary, err))
 		}
@@ -117,66 +125,113 @@ func (p *pipelined) dial(ctx context.Context) (net.Conn, *smtp.Client, bool, err
 }
 
 // one sends one message; an error wrapping errConnLost means the session
-// cannot go on.
-func (p *pipelined) one(c *smtp.Client, pipelining bool, m Message, buf *bytes.Buffer) error {
+// cannot go on. With pipelining, the commands of the message may have gone
+// out already (ahead), and those of next go out with this message's content
+// (RFC 2920 lets the content start a group): one round trip a message.
+// It reports whether next's commands were sent.
+func (p *pipelined) one(c *smtp.Client, pipelining bool, m Message, ahead bool, next *Message, buf *bytes.Buffer) (bool, error) {
 	if !plainAddr(m.To) {
-		return fmt.Errorf("%w: bad address", ErrPermanent)
+		return false, fmt.Errorf("%w: bad address", ErrPermanent)
 	}
 	buf.Reset()
 	p.render(buf, m)
 	t := c.Text
-	if pipelining {
-		t.W.WriteString("MAIL FROM:<" + p.s.From + ">\r\nRCPT TO:<" + m.To + ">\r\nDATA\r\n")
+	if !pipelining {
+		return false, p.oneByOne(c, m, buf)
+	}
+	if !ahead {
+		p.commands(t, m)
 		if err := t.W.Flush(); err != nil {
-			return fmt.Errorf("%w: %v", errConnLost, err)
+			return false, fmt.Errorf("%w: %v", errConnLost, err)
 		}
-		_, _, errMail := t.ReadResponse(250)
-		_, _, errRcpt := t.ReadResponse(25)
-		_, _, errData := t.ReadResponse(354)
-		for _, err := range []error{errMail, errRcpt, errData} {
-			if err != nil && !isReply(err) {
-				return fmt.Errorf("%w: %v", errConnLost, err)
-			}
+	}
+	_, _, errMail := t.ReadResponse(250)
+	_, _, errRcpt := t.ReadResponse(25)
+	_, _, errData := t.ReadResponse(354)
+	for _, err := range []error{errMail, errRcpt, errData} {
+		if err != nil && !isReply(err) {
+			return false, fmt.Errorf("%w: %v", errConnLost, err)
 		}
-		if errMail != nil || errRcpt != nil || errData != nil {
-			if errData == nil { // DATA accepted after all: end the message empty, then reset
-				t.W.WriteString(".\r\n")
-				t.W.Flush()
-				t.ReadResponse(0)
-			}
-			if err := reset(t); err != nil {
-				return fmt.Errorf("%w: %v", errConnLost, err)
-			}
-			return replyError(cmp(errMail, errRcpt, errData))
+	}
+	if errMail != nil || errRcpt != nil || errData != nil {
+		if errData == nil { // DATA accepted after all: end the message empty, then reset
+			t.W.WriteString(".\r\n")
+			t.W.Flush()
+			t.ReadResponse(0)
 		}
-	} else {
-		for _, step := range []func() error{
-			func() error { return c.Mail(p.s.From) },
-			func() error { return c.Rcpt(m.To) },
-		} {
-			if err := step(); err != nil {
-				if !isReply(err) {
-					return fmt.Errorf("%w: %v", errConnLost, err)
-				}
-				if rerr := reset(t); rerr != nil {
-					return fmt.Errorf("%w: %v", errConnLost, rerr)
-				}
-				return replyError(err)
-			}
+		if err := reset(t); err != nil {
+			return false, fmt.Errorf("%w: %v", errConnLost, err)
 		}
-		id, err := t.Cmd("DATA")
-		if err == nil {
-			t.StartResponse(id)
-			_, _, err = t.ReadResponse(354)
-			t.EndResponse(id)
+		return false, replyError(cmp(errMail, errRcpt, errData))
+	}
+	writeDotted(t.W, buf.Bytes())
+	if next != nil {
+		p.commands(t, *next)
+	}
+	if err := t.W.Flush(); err != nil {
+		return false, fmt.Errorf("%w: %v", errConnLost, err)
+	}
+	if _, _, err := t.ReadResponse(250); err != nil {
+		if !isReply(err) {
+			return false, fmt.Errorf("%w: %v", errConnLost, err)
 		}
-		if err != nil {
+		return next != nil, replyError(err)
+	}
+	return next != nil, nil
+}
+
+func (p *pipelined) commands(t *textproto.Conn, m Message) {
+	t.W.WriteString("MAIL FROM:<" + p.s.From + ">\r\nRCPT TO:<" + m.To + ">\r\nDATA\r\n")
+}
+
+// writeDotted writes a message's content and its end (RFC 5321 4.5.2):
+// a line that starts with a dot gets another one.
+func writeDotted(w *bufio.Writer, b []byte) {
+	for len(b) > 0 {
+		if b[0] == '.' {
+			w.WriteByte('.')
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			w.Write(b)
+			w.WriteString("\r\n")
+			break
+		}
+		w.Write(b[:i+1])
+		b = b[i+1:]
+	}
+	w.WriteString(".\r\n")
+}
+
+// oneByOne sends a message one command at a time (no PIPELINING).
+func (p *pipelined) oneByOne(c *smtp.Client, m Message, buf *bytes.Buffer) error {
+	t := c.Text
+	for _, step := range []func() error{
+		func() error { return c.Mail(p.s.From) },
+		func() error { return c.Rcpt(m.To) },
+	} {
+		if err := step(); err != nil {
 			if !isReply(err) {
 				return fmt.Errorf("%w: %v", errConnLost, err)
 			}
-			reset(t)
+			if rerr := reset(t); rerr != nil {
+				return fmt.Errorf("%w: %v", errConnLost, rerr)
+			}
 			return replyError(err)
 		}
+	}
+	id, err := t.Cmd("DATA")
+	if err == nil {
+		t.StartResponse(id)
+		_, _, err = t.ReadResponse(354)
+		t.EndResponse(id)
+	}
+	if err != nil {
+		if !isReply(err) {
+			return fmt.Errorf("%w: %v", errConnLost, err)
+		}
+		reset(t)
+		return replyError(err)
 	}
 	w := t.DotWriter()
 	if _, err := w.Write(buf.Bytes()); err != nil {
