@@ -47,6 +47,7 @@ type Inviter struct {
 
 	mu    sync.Mutex
 	pacer *invite.Pacer
+	after int64 // where the last claim ended (see store.ClaimAfter)
 	kick  chan struct{}
 
 	sent, failed, suppressed prometheus.Counter
@@ -176,9 +177,25 @@ func (v *Inviter) SendOnce(ctx context.Context) (int, time.Duration, error) {
 	if want == 0 {
 		return 0, wait, nil
 	}
-	claimed, err := v.st.Invitations.Claim(ctx, want, v.Lease, now)
-	if err != nil || len(claimed) == 0 {
+	v.mu.Lock()
+	after := v.after
+	v.mu.Unlock()
+	claimed, err := v.st.Invitations.ClaimAfter(ctx, want, v.Lease, now, after)
+	if err != nil {
 		return 0, 0, err
+	}
+	v.mu.Lock()
+	if len(claimed) < want {
+		v.after = 0 // look from the start next time: retries, new campaigns
+	} else if last := claimed[len(claimed)-1].ID; last > v.after {
+		v.after = last
+	}
+	v.mu.Unlock()
+	if len(claimed) == 0 {
+		if after > 0 {
+			return v.SendOnce(ctx) // the rest may lie before the cursor
+		}
+		return 0, 0, nil
 	}
 	bg := context.WithoutCancel(ctx)
 	var skip []int64

@@ -351,6 +351,16 @@ func (s *InvitationStore) ByToken(ctx context.Context, token string) (Recipient,
 // meanwhile. Recipients whose lease ran out (their sender died) are pending
 // again (see ReleaseExpired).
 func (s *InvitationStore) Claim(ctx context.Context, limit int, lease time.Duration, now time.Time) ([]Recipient, error) {
+	return s.ClaimAfter(ctx, limit, lease, now, 0)
+}
+
+// ClaimAfter is Claim looking only at recipients with an id above after: a
+// sender that remembers where its last claim ended skips the rows it has
+// already sent (on PostgreSQL their old index entries linger until a
+// vacuum, and a scan from the start would visit them all). When it finds
+// fewer than limit, the sender starts again from 0, so no pending
+// recipient is left behind.
+func (s *InvitationStore) ClaimAfter(ctx context.Context, limit int, lease time.Duration, now time.Time, after int64) ([]Recipient, error) {
 	var out []Recipient
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
@@ -359,10 +369,10 @@ UPDATE invitation_recipients SET status = 'sending', locked_until = $2, attempts
 WHERE id IN (
   SELECT r.id FROM invitation_recipients r
   WHERE r.campaign_id IN (SELECT id FROM invitation_campaigns WHERE status = 'sending')
-    AND r.status = 'pending' AND r.send_after <= $1
+    AND r.status = 'pending' AND r.id > $4 AND r.send_after <= $1
   ORDER BY r.campaign_id, r.status, r.id
   LIMIT $3`+s.db.skipLocked()+`)
-RETURNING id`, utc(now), utc(now.Add(lease)), limit)
+RETURNING id`, utc(now), utc(now.Add(lease)), limit, after)
 		if err != nil {
 			return err
 		}

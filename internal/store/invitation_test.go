@@ -136,6 +136,9 @@ func TestInvitationRestartNeverDuplicates(t *testing.T) {
 		if _, err := st.Invitations.Transition(ctx, c.ID, invite.Send, now); !errors.Is(err, invite.ErrTransition) {
 			t.Fatalf("second send: %v", err)
 		}
+		if got, _ := st.Invitations.ClaimAfter(ctx, 10, time.Minute, now, 1<<60); len(got) != 0 {
+			t.Fatalf("claimed below the cursor: %v", got)
+		}
 		first, err := st.Invitations.Claim(ctx, 2, time.Minute, now)
 		if err != nil || len(first) != 2 || first[0].Email != "a@example.be" || first[0].Token == "" || first[0].Lang != "fr" || first[0].Attempts != 1 {
 			t.Fatalf("claim: %+v %v", first, err)
@@ -155,6 +158,14 @@ func TestInvitationRestartNeverDuplicates(t *testing.T) {
 		if n, err := st.Invitations.ReleaseExpired(ctx, later); n != 1 || err != nil {
 			t.Fatalf("released %d after the lease, %v", n, err)
 		}
+		// A claim after b's id finds only c; c goes back untouched.
+		got, _ := st.Invitations.ClaimAfter(ctx, 10, time.Minute, later, first[1].ID)
+		if len(got) != 1 || got[0].Email != "c@example.be" {
+			t.Fatalf("claim after b: %v", got)
+		}
+		if err := st.Invitations.Release(ctx, []int64{got[0].ID}); err != nil {
+			t.Fatal(err)
+		}
 		again, err := st.Invitations.Claim(ctx, 10, time.Minute, later)
 		if err != nil || len(again) != 2 || again[0].Email != "b@example.be" || again[0].Attempts != 2 || again[1].Email != "c@example.be" {
 			t.Fatalf("after restart: %+v %v", again, err)
@@ -166,9 +177,9 @@ func TestInvitationRestartNeverDuplicates(t *testing.T) {
 		if n, _ := st.Invitations.FinishDone(ctx, later); n != 1 {
 			t.Fatalf("finished %d campaigns", n)
 		}
-		got, _ := st.Invitations.Get(ctx, c.ID)
-		if got.Status != invite.Done || got.Progress != (invite.Progress{Recipients: 3, Sent: 3}) {
-			t.Fatalf("campaign %+v", got)
+		got2, _ := st.Invitations.Get(ctx, c.ID)
+		if got2.Status != invite.Done || got2.Progress != (invite.Progress{Recipients: 3, Sent: 3}) {
+			t.Fatalf("campaign %+v", got2)
 		}
 		// A second campaign for the same session invites nobody twice, and
 		// the database refuses a second row for one person in one campaign.
