@@ -486,6 +486,12 @@ UPDATE registrations SET first_name = '', last_name = '', email = '', phone = ''
 WHERE id = $2`, utc(now), r.ID); err != nil {
 			return fmt.Errorf("erase: %w", err)
 		}
+		// The questions asked for this session under the same address stay
+		// for the facilitators, without who asked.
+		if _, err := tx.ExecContext(ctx, `UPDATE questions SET name = '', email = '' WHERE session_id = $1 AND email = $2`,
+			r.SessionID, r.Email); err != nil {
+			return fmt.Errorf("erase questions: %w", err)
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE outbox SET recipient = '', subject = '', text_body = '', html_body = ''
 WHERE ref_type = $1 AND ref_id = $2`, RefRegistration, r.ID)
 		return err
