@@ -133,7 +133,15 @@ func (b *regBatcher) run(jobs []*regJob) {
 	sort.SliceStable(jobs, func(i, k int) bool { return jobs[i].sessionID < jobs[k].sessionID })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if len(jobs) > 1 {
+	if b.s.db.pool != nil {
+		// PostgreSQL: the whole batch in four round trips. The jobs it
+		// leaves (an address already registered, no place) wrote nothing
+		// and go one at a time below; on an error nothing was written and
+		// all of them do.
+		if rest, err := b.s.runPipelined(ctx, jobs); err == nil {
+			jobs = rest
+		}
+	} else if len(jobs) > 1 {
 		err := b.s.db.Tx(ctx, func(tx *sql.Tx) error {
 			for _, j := range jobs {
 				j.res, j.err = b.s.register(ctx, tx, j)
