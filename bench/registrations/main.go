@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -163,8 +164,34 @@ func run(bin, engine, pgAdmin, mode string, clients, n int) result {
 	if confirmed.Load() != int64(n) {
 		fmt.Fprintf(os.Stderr, "bench: %d of %d confirmed\n", confirmed.Load(), n)
 	}
+	batchStats(base, engine, mode, clients)
 	r.commits = bareCommits(ctx, db)
 	return r
+}
+
+// batchStats prints to stderr how many batches the server committed, their
+// mean size and mean duration (warm-up included), from its /metrics.
+func batchStats(base, engine, mode string, clients int) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	v := map[string]float64{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if name, val, ok := strings.Cut(l, " "); ok && strings.HasPrefix(name, "vitrine_registration_batch_") {
+			var f float64
+			fmt.Sscan(val, &f)
+			v[name] = f
+		}
+	}
+	n := v["vitrine_registration_batch_size_count"]
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "%s %s %d: %.0f batches, mean size %.1f, mean duration %.1f ms\n", engine, mode, clients,
+		n, v["vitrine_registration_batch_size_sum"]/n, 1000*v["vitrine_registration_batch_duration_seconds_sum"]/n)
 }
 
 // post registers; ok reports a confirmed seat.
