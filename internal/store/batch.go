@@ -163,10 +163,11 @@ func (b *regBatcher) run(jobs []*regJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if b.s.db.pool != nil {
-		// PostgreSQL: the whole batch in four round trips. The jobs it
-		// leaves (an address already registered, no place) wrote nothing
-		// and go one at a time below; on an error nothing was written and
-		// all of them do.
+		// PostgreSQL: the whole batch in four round trips and a few
+		// statements (pgbatch.go). The jobs it leaves (an address
+		// registered already, a closed session) wrote nothing and go one
+		// at a time below; on an error nothing was written and all of
+		// them do.
 		if rest, err := b.s.runPipelined(ctx, jobs); err == nil {
 			jobs = rest
 		}
