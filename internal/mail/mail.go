@@ -43,6 +43,7 @@ type Composer struct {
 	html    *htmltemplate.Template
 	domain  string // for Message-IDs
 	BaseURL string
+	regs    regMemo // registration mails, composed once per session
 }
 
 // NewComposer parses the mail templates.

@@ -45,10 +45,11 @@ var (
 
 // RegistrationStore keeps the registrations for the information sessions.
 type RegistrationStore struct {
-	db     *DB
-	mailer RegistrationMailer
-	batch  *regBatcher
-	once   sync.Once
+	db      *DB
+	mailer  RegistrationMailer
+	batch   *regBatcher
+	once    sync.Once
+	metrics *batchMetrics
 
 	mailSessions sync.Map // session id → cachedSession
 }

@@ -52,7 +52,7 @@ func New(db *DB) *Store {
 		Contacts:    &ContactStore{db: db, communes: communes},
 		Questions:   &QuestionStore{db: db},
 	}
-	st.Registrations = &RegistrationStore{db: db}
+	st.Registrations = &RegistrationStore{db: db, metrics: newBatchMetrics()}
 	st.Sessions.regs = st.Registrations
 	st.Diagnostics.trainings = st.Trainings
 	return st
