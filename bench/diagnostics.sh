@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load test of POST /api/v1/diagnostics (issue 5): the real server in its own
-# process on a fresh SQLite database, the rate limiter off, and the load
+# process on a fresh SQLite database with the demo campaign (its training
+# catalogue feeds the plans), the rate limiter off, and the load
 # generator posting diagnostics from CLIENTS concurrent clients. Prints the
 # machine's load before and after, then the loadgen's figures.
 #
@@ -22,7 +23,7 @@ CGO_ENABLED=0 go build -trimpath -o "$dir/vitrine" ./cmd/vitrine
 go build -o "$dir/loadgen" ./bench/diagnostics
 
 VITRINE_RATE_LIMIT=0 VITRINE_DB="sqlite:$dir/bench.db" VITRINE_ADDR="127.0.0.1:$port" \
-  "$dir/vitrine" serve 2>"$dir/server.log" &
+  "$dir/vitrine" serve --demo 2>"$dir/server.log" &
 pid=$!
 for _ in $(seq 100); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

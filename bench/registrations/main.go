@@ -5,10 +5,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -163,8 +165,37 @@ func run(bin, engine, pgAdmin, mode string, clients, n int) result {
 	if confirmed.Load() != int64(n) {
 		fmt.Fprintf(os.Stderr, "bench: %d of %d confirmed\n", confirmed.Load(), n)
 	}
+	batchStats(base, engine, mode, clients, cmd.Process.Pid, n)
 	r.commits = bareCommits(ctx, db)
 	return r
+}
+
+// batchStats prints to stderr how many batches the server committed, their
+// mean size and mean duration (warm-up included), from its /metrics, and the
+// server's CPU time (user and system, set-up and warm-up included) per
+// registration: unlike the rate, it hardly depends on the disk.
+func batchStats(base, engine, mode string, clients, pid, n int) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	v := map[string]float64{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if name, val, ok := strings.Cut(l, " "); ok && strings.HasPrefix(name, "vitrine_registration_batch_") {
+			var f float64
+			fmt.Sscan(val, &f)
+			v[name] = f
+		}
+	}
+	batches := v["vitrine_registration_batch_size_count"]
+	if batches == 0 {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "%s %s %d: %.0f batches, mean size %.1f, mean duration %.1f ms, server CPU %.0f µs a registration\n",
+		engine, mode, clients, batches, v["vitrine_registration_batch_size_sum"]/batches,
+		1000*v["vitrine_registration_batch_duration_seconds_sum"]/batches, cpuSeconds(pid)*1e6/float64(n))
 }
 
 // post registers; ok reports a confirmed seat.
@@ -200,6 +231,23 @@ func bareCommits(ctx context.Context, db *store.DB) float64 {
 		k++
 	}
 	return float64(k) / time.Since(t0).Seconds()
+}
+
+// cpuSeconds reads the user and system CPU time a process used so far.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var user, sys float64
+	fmt.Sscan(f[11], &user)
+	fmt.Sscan(f[12], &sys)
+	return (user + sys) / 100 // clock ticks; 100 a second on Linux
 }
 
 // vmHWM reads a process's peak resident memory, in MB.

@@ -43,6 +43,7 @@ type Composer struct {
 	html    *htmltemplate.Template
 	domain  string // for Message-IDs
 	BaseURL string
+	regs    regMemo // registration mails, composed once per session
 	// UnsubscribeMail, when set, is offered in invitations' List-Unsubscribe
 	// header beside the link (a mailbox someone reads: the sender's).
 	UnsubscribeMail string

@@ -1,11 +1,7 @@
 package outreach
 
 import (
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,32 +274,5 @@ func TestQuestions(t *testing.T) {
 	a.Normalize()
 	if fieldOf(a.Validate()) != "text" {
 		t.Error("an empty answer passes")
-	}
-}
-
-// The package stays pure: the standard library, apperr and person (itself
-// standard library only).
-func TestImports(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no Go files: %v", err)
-	}
-	allowed := []string{"vitrine/internal/apperr", "vitrine/internal/person"}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		ast, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range ast.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			first, _, _ := strings.Cut(p, "/")
-			if !slices.Contains(allowed, p) && (strings.Contains(first, ".") || first == "vitrine") {
-				t.Errorf("%s imports %s: only the standard library, apperr and person are allowed", f, p)
-			}
-		}
 	}
 }

@@ -218,6 +218,15 @@ func (d *Doc) PageBreak() {
 // instance "page 1 / 2" or "Seite 1 von 2".
 func (d *Doc) PageNumbers(text func(page, pages int) string) { d.footer = text }
 
+// Pages lays the document out and returns how many pages it takes.
+func (d *Doc) Pages() (int, error) {
+	f, err := d.render(0)
+	if err != nil {
+		return 0, err
+	}
+	return f.PageCount(), nil
+}
+
 // Bytes lays the document out and returns the PDF. With page numbers the
 // layout runs twice: once to count the pages, once to print them.
 func (d *Doc) Bytes() ([]byte, error) {

@@ -8,15 +8,19 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"vitrine/internal/apperr"
+	"vitrine/internal/commune"
 	"vitrine/internal/diagnostic"
+	"vitrine/internal/funding"
 	"vitrine/internal/mail"
 	"vitrine/internal/maturity"
 	"vitrine/internal/plan"
+	"vitrine/internal/training"
 )
 
 // DiagnosticStore keeps the digital-maturity diagnostics, their drafts and
@@ -25,6 +29,11 @@ import (
 type DiagnosticStore struct {
 	db    *DB
 	queue createQueue
+
+	// Where plans find their trainings.
+	trainings  *TrainingStore
+	communes   *CommuneStore
+	candidates candidateCache
 }
 
 var (
@@ -647,11 +656,93 @@ JOIN diagnostics d ON d.id = sc.diagnostic_id WHERE d.info_session_id = $1 GROUP
 // company), distance from the shop's commune, seats left, price and what
 // the shop pays with training vouchers.
 //
-// The training catalogue (its modules, sessions and sites) arrives with the
-// trainings issue; until its tables exist this returns no session, and the
-// plan says that trainings will appear there.
+// Sessions that are full or start within the day are left out. The
+// catalogue is read at most once every candidateTTL and shared by every
+// diagnostic meanwhile, so a room of shopkeepers finishing together costs
+// one read; seats left may be that much behind, and the enrolment itself
+// is what guarantees a seat.
 func (s *DiagnosticStore) TrainingCandidates(ctx context.Context, communeNIS string, skills []string, now time.Time) ([]plan.Session, error) {
-	return nil, nil
+	if s.trainings == nil || len(skills) == 0 {
+		return nil, nil
+	}
+	offers, err := s.candidates.get(ctx, s.trainings, now)
+	if err != nil {
+		return nil, err
+	}
+	var dist func(lat, lon float64) float64
+	if s.communes != nil {
+		dir, err := s.communes.Directory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := dir.ByNIS(communeNIS); ok {
+			dist = func(lat, lon float64) float64 { return commune.DistanceKm(c.Latitude, c.Longitude, lat, lon) }
+		}
+	}
+	return trainingCandidates(offers, skills, dist, now), nil
+}
+
+// candidateTTL is how long a read of the training catalogue serves plans.
+const candidateTTL = 5 * time.Second
+
+// candidateCache holds the training catalogue's open sessions for plans.
+type candidateCache struct {
+	mu     sync.Mutex
+	at     time.Time
+	offers []training.Offer
+}
+
+func (c *candidateCache) get(ctx context.Context, ts *TrainingStore, now time.Time) ([]training.Offer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.offers != nil && now.Sub(c.at) < candidateTTL && !now.Before(c.at) {
+		return c.offers, nil
+	}
+	offers, err := ts.Catalogue(ctx, CatalogueFilter{Level: -1, From: now})
+	if err != nil {
+		return nil, err
+	}
+	if offers == nil {
+		offers = []training.Offer{}
+	}
+	c.at, c.offers = now, offers
+	return offers, nil
+}
+
+// trainingCandidates turns the catalogue's offers into the plan's
+// candidates: sessions of modules teaching at least one of skills, open
+// tomorrow or later, with a seat left. dist gives the distance from the
+// shop, nil when its place is unknown (every distance is then 0). The
+// voucher cost is the one of a small shop (one worker) using vouchers.
+func trainingCandidates(offers []training.Offer, skills []string, dist func(lat, lon float64) float64, now time.Time) []plan.Session {
+	var out []plan.Session
+	for _, o := range offers {
+		m := o.Module
+		if !slices.ContainsFunc(m.Skills, func(id string) bool { return slices.Contains(skills, id) }) {
+			continue
+		}
+		for _, ss := range o.Sessions {
+			if !ss.Open(now.Add(24*time.Hour)) || ss.SeatsLeft() == 0 {
+				continue
+			}
+			c := plan.Session{ModuleID: strconv.FormatInt(m.ID, 10), SessionID: strconv.FormatInt(ss.ID, 10),
+				Title: m.Title, Provider: m.ProviderName, ProviderPrivate: m.ProviderKind.Private(), Skills: m.Skills,
+				Hours: m.Hours(), Format: string(m.Format), Start: ss.StartsAt(), SeatsLeft: ss.SeatsLeft(),
+				VoucherEligible: m.VoucherEligible, PriceCents: int64(m.Price), VoucherCostCents: int64(m.Price)}
+			if dist != nil {
+				c.DistanceKm = ss.DistanceKm(dist)
+			}
+			if m.VoucherEligible {
+				q, err := funding.QuoteVouchers(funding.VoucherInput{Training: ss.VoucherTraining(m, campaignZone),
+					Shop: funding.Shop{FTE: funding.Headcount(1)}, UseVouchers: true})
+				if err == nil {
+					c.VoucherCostCents = int64(q.ShopPays)
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // tenths writes a 0–100 score with one decimal as an integer.

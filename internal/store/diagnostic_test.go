@@ -3,11 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"vitrine/internal/apperr"
+	"vitrine/internal/campaign"
 	"vitrine/internal/diagnostic"
 	"vitrine/internal/mail"
 	"vitrine/internal/maturity"
@@ -15,6 +18,7 @@ import (
 	"vitrine/internal/sessions"
 	"vitrine/internal/store"
 	"vitrine/internal/storetest"
+	"vitrine/internal/training"
 )
 
 // record scores answers into a record ready to store.
@@ -322,6 +326,87 @@ func TestDiagnosticsCreatedTogether(t *testing.T) {
 		st.DB.Reader().QueryRow("SELECT COUNT(*) FROM outbox").Scan(&mails)
 		if conflicts != 1 || rows != n-2 || scores != 6*(n-2) || mails != 1 || len(ids) != n-2 {
 			t.Errorf("conflicts %d, rows %d, scores %d, mails %d, ids %d", conflicts, rows, scores, mails, len(ids))
+		}
+	})
+}
+
+// A plan's trainings come from the catalogue: open sessions of modules that
+// teach a needed skill, placed from the shop's commune, with what the shop
+// pays with vouchers.
+func TestTrainingCandidatesFromTheCatalogue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		d, err := campaign.NewDemo(now, brussels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.LoadDemo(ctx, d, now); err != nil {
+			t.Fatal(err)
+		}
+		offers, err := st.Trainings.Catalogue(ctx, store.CatalogueFilter{Level: -1, From: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every skill some demo module teaches, and the open sessions of each.
+		want := map[string]int{}
+		for _, o := range offers {
+			for _, id := range o.Module.Skills {
+				want[id] += len(o.Sessions)
+			}
+		}
+		if len(want) == 0 {
+			t.Fatal("the demo catalogue teaches no skill")
+		}
+		for skill, n := range want {
+			got, err := st.Diagnostics.TrainingCandidates(ctx, "52012", []string{skill}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != n {
+				t.Errorf("%s: %d candidates, want the %d sessions teaching it", skill, len(got), n)
+			}
+			for _, c := range got {
+				if !slices.Contains(c.Skills, skill) || c.SeatsLeft <= 0 || !c.Start.After(now) || c.Title == "" || c.Provider == "" {
+					t.Errorf("%s: candidate %+v", skill, c)
+				}
+				if c.Format == plan.Online && c.DistanceKm != 0 {
+					t.Errorf("%s: online session %s is %.1f km away", skill, c.SessionID, c.DistanceKm)
+				}
+				if c.VoucherCostCents > c.PriceCents || (!c.VoucherEligible && c.VoucherCostCents != c.PriceCents) {
+					t.Errorf("%s: session %s costs %d with vouchers, %d without", skill, c.SessionID, c.VoucherCostCents, c.PriceCents)
+				}
+			}
+		}
+		// In person, the distance is the one from the shop's commune: far
+		// from Arlon, near from Châtelet, for the same sessions.
+		var skill string
+		for _, o := range offers {
+			if o.Module.Format == training.InPerson && len(o.Sessions) > 0 {
+				skill = o.Module.Skills[0]
+				break
+			}
+		}
+		near, _ := st.Diagnostics.TrainingCandidates(ctx, "52012", []string{skill}, now)
+		far, _ := st.Diagnostics.TrainingCandidates(ctx, "81001", []string{skill}, now)
+		if len(near) == 0 || len(near) != len(far) {
+			t.Fatalf("%d candidates from Châtelet, %d from Arlon", len(near), len(far))
+		}
+		closer := 0
+		for i := range near {
+			if near[i].Format == plan.InPerson && near[i].DistanceKm < far[i].DistanceKm {
+				closer++
+			}
+		}
+		if closer == 0 {
+			t.Error("no in-person session is nearer to Châtelet than to Arlon")
+		}
+		// A session that has started is no longer offered.
+		later := offers[0].Sessions[0].StartsAt().Add(time.Hour)
+		got, _ := st.Diagnostics.TrainingCandidates(ctx, "52012", offers[0].Module.Skills, later)
+		for _, c := range got {
+			if c.SessionID == strconv.FormatInt(offers[0].Sessions[0].ID, 10) {
+				t.Error("a session that has started is still offered")
+			}
 		}
 	})
 }

@@ -45,10 +45,11 @@ var (
 
 // RegistrationStore keeps the registrations for the information sessions.
 type RegistrationStore struct {
-	db     *DB
-	mailer RegistrationMailer
-	batch  *regBatcher
-	once   sync.Once
+	db      *DB
+	mailer  RegistrationMailer
+	batch   *regBatcher
+	once    sync.Once
+	metrics *batchMetrics
 
 	mailSessions sync.Map // session id → cachedSession
 }
@@ -485,6 +486,12 @@ UPDATE registrations SET first_name = '', last_name = '', email = '', phone = ''
     consent_contact = FALSE, erased_at = $1, email_key = 'erased:' || id
 WHERE id = $2`, utc(now), r.ID); err != nil {
 			return fmt.Errorf("erase: %w", err)
+		}
+		// The questions asked for this session under the same address stay
+		// for the facilitators, without who asked.
+		if _, err := tx.ExecContext(ctx, `UPDATE questions SET name = '', email = '' WHERE session_id = $1 AND email = $2`,
+			r.SessionID, r.Email); err != nil {
+			return fmt.Errorf("erase questions: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE outbox SET recipient = '', subject = '', text_body = '', html_body = ''
 WHERE ref_type = $1 AND ref_id = $2`, RefRegistration, r.ID)

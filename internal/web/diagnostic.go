@@ -353,7 +353,7 @@ func (s *Server) apiResult(l *i18n.Localizer, token string, rec diagnostic.Recor
 }
 
 // enrolPath is the page of the training catalogue where a shopkeeper
-// enrols in a session (the trainings issue).
+// enrols in a training session.
 func enrolPath(t plan.Session) string { return "/trainings/sessions/" + t.SessionID }
 
 // blocker is what blocks the next level, in words.

@@ -10,11 +10,33 @@ import (
 // pdfLang is the BCP 47 tag of a document in lang.
 var pdfLang = map[string]string{"fr": "fr-BE", "de": "de-BE", "nl": "nl-BE", "en": "en"}
 
+// pdfMaxPages is the most pages a printed plan takes.
+const pdfMaxPages = 2
+
 // planDocument prints a result and its plan on one or two A4 pages, in
 // black and white: the shop's name and the date, the level with its name
 // and meaning, the dimension scores, what blocks the next level, then the
-// actions, the skills and the trainings.
+// actions, the skills and the trainings. A plan too long for two pages is
+// printed shorter, step by step: first without the reasons of the actions,
+// then with the first trainings only, then the first actions only; the
+// page at the link printed below keeps everything.
 func (s *Server) planDocument(v *resultView) ([]byte, error) {
+	var d *pdf.Doc
+	for short := 0; ; short++ {
+		d = s.planLayout(v, short)
+		n, err := d.Pages()
+		if err != nil {
+			return nil, err
+		}
+		if n <= pdfMaxPages || short == 3 {
+			break
+		}
+	}
+	return d.Bytes()
+}
+
+// planLayout lays out the plan document, shortened by short steps (0 to 3).
+func (s *Server) planLayout(v *resultView, short int) *pdf.Doc {
 	l := v.L
 	res, rec := v.Result, v.Record
 	title := l.T("diagnostic.pdf.title")
@@ -58,10 +80,16 @@ func (s *Server) planDocument(v *resultView) ([]byte, error) {
 	if len(v.Plan.Actions) == 0 {
 		d.Paragraph(l.T("diagnostic.plan.no_actions"))
 	}
-	for i, a := range v.Plan.Actions {
+	actions := v.Plan.Actions
+	if short >= 3 && len(actions) > 5 {
+		actions = actions[:5]
+	}
+	for i, a := range actions {
 		var b strings.Builder
 		b.WriteString(l.T("diagnostic.pdf.action", "N", i+1, "Text", a.Text))
-		b.WriteString("\n" + a.Why)
+		if short == 0 {
+			b.WriteString("\n" + a.Why)
+		}
 		b.WriteString("\n" + l.T("diagnostic.plan.effort_cost", "Effort", a.EffortLabel, "Cost", a.CostLabel))
 		if len(a.Alternatives) > 0 {
 			names := make([]string, 0, len(a.Alternatives))
@@ -89,8 +117,12 @@ func (s *Server) planDocument(v *resultView) ([]byte, error) {
 	d.Subheading(l.T("diagnostic.plan.trainings_title"))
 	switch {
 	case len(v.Trainings) > 0:
-		rows := make([][]string, 0, len(v.Trainings))
-		for _, t := range v.Trainings {
+		trainings := v.Trainings
+		if short >= 2 && len(trainings) > 3 {
+			trainings = trainings[:3]
+		}
+		rows := make([][]string, 0, len(trainings))
+		for _, t := range trainings {
 			who := t.Title + " — " + t.Provider
 			if t.ProviderPrivate {
 				who += " (" + l.T("diagnostic.training.private") + ")"
@@ -104,9 +136,12 @@ func (s *Server) planDocument(v *resultView) ([]byte, error) {
 	default:
 		d.Paragraph(l.T("diagnostic.plan.trainings_none"))
 	}
+	if len(actions) < len(v.Plan.Actions) || (len(v.Trainings) > 3 && short >= 2) || short > 0 {
+		d.Paragraph(l.T("diagnostic.pdf.shortened"))
+	}
 	d.SmallText(l.T("diagnostic.pdf.link", "URL", s.absURL("/diagnostics/"+v.Token)))
 	d.PageNumbers(func(page, pages int) string { return l.T("diagnostic.pdf.page", "Page", page, "Pages", pages) })
-	return d.Bytes()
+	return d
 }
 
 // progressSentence sums up the change since the first diagnostic in one

@@ -681,6 +681,26 @@ func TestResultWithTrainings(t *testing.T) {
 			!strings.Contains(text, "67,50 €") || !strings.Contains(text, "(Entreprise privée)") || pages > 2 {
 			t.Errorf("PDF with trainings (%d pages): %s", pages, text)
 		}
+		if strings.Contains(text, "Ce document est résumé") {
+			t.Error("a plan that fits two pages says it is shortened")
+		}
+
+		// A long plan (many trainings, every language's longest texts) is
+		// printed shorter, never on more than two pages, and says so.
+		for range 20 {
+			v.Trainings = append(v.Trainings, v.Trainings[0], v.Trainings[1])
+		}
+		for _, lang := range []string{"fr", "de"} {
+			v.L = e.cat.For(lang)
+			b, err := e.srv.planDocument(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, pages := pdfFacts(t, b)
+			if pages > 2 || !strings.Contains(text, v.L.T("diagnostic.pdf.shortened")[:20]) {
+				t.Errorf("%s: long plan on %d pages, or without the shortened notice", lang, pages)
+			}
+		}
 	})
 }
 

@@ -204,3 +204,69 @@ func TestQuestionsPages(t *testing.T) {
 func storeFilter(sessionID int64) store.QuestionFilter {
 	return store.QuestionFilter{SessionID: sessionID}
 }
+
+// A question typed with the registration reaches the facilitators under the
+// person's name; a question too long stops the registration with the
+// form kept; erasing the registration keeps the question without its author.
+func TestQuestionWithRegistration(t *testing.T) {
+	each(t, func(t *testing.T, e *testEnv) {
+		s := testSession(t, e)
+		_, tok := e.staffUser(staff.Consultant, "facilitator@example.org")
+		list := func() []apiAskedQuestion {
+			var qs []apiAskedQuestion
+			if status, raw := e.api("GET", "/api/v1/questions?session_id="+itoa(s.ID), tok, nil, &qs); status != 200 {
+				t.Fatalf("questions: %d %s", status, raw)
+			}
+			return qs
+		}
+
+		// Through the API.
+		in := shopkeeper(1)
+		in["question"] = "  Faut-il un site pour vendre en ligne ?  "
+		if status, _, raw := e.registerAPI(s.ID, in); status != 201 {
+			t.Fatalf("register: %d %s", status, raw)
+		}
+		// Registering again (same address) does not ask twice.
+		if status, _, raw := e.registerAPI(s.ID, in); status != 200 {
+			t.Fatalf("register again: %d %s", status, raw)
+		}
+		qs := list()
+		if len(qs) != 1 || qs[0].Text != "Faut-il un site pour vendre en ligne ?" || qs[0].Source != "registration" ||
+			qs[0].Email != "anne1@example.be" || qs[0].Name != "Anne Dupont 1" {
+			t.Fatalf("questions after registering: %+v", qs)
+		}
+
+		// Through the page: too long, then right.
+		c := e.browser()
+		form := url.Values{"first_name": {"Luc"}, "last_name": {"Martin"}, "email": {"luc@example.be"}, "shop_name": {"Fleurs"},
+			"sector": {"fashion"}, "commune": {"Thuin"}, "consent_contact": {"yes"}, "question": {strings.Repeat("a", 2001)}}
+		resp := e.form(c, "/sessions/"+itoa(s.ID)+"/register", form)
+		page := body(t, resp)
+		if resp.StatusCode != 422 || !strings.Contains(page, `id="f-question-error"`) || !strings.Contains(page, `value="Luc"`) {
+			t.Fatalf("a question too long: %d", resp.StatusCode)
+		}
+		if regs, _ := e.st.Registrations.ForSession(context.Background(), s.ID); len(regs) != 1 {
+			t.Fatalf("a rejected form registered someone: %d registrations", len(regs))
+		}
+		form.Set("question", "Et pour une fleuriste ?")
+		resp = e.form(c, "/sessions/"+itoa(s.ID)+"/register", form)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("register through the page: %d", resp.StatusCode)
+		}
+		manage := resp.Header.Get("Location")
+		qs = list()
+		if len(qs) != 2 || qs[1].Text != "Et pour une fleuriste ?" || qs[1].Email != "luc@example.be" {
+			t.Fatalf("questions after the page: %+v", qs)
+		}
+
+		// Erasing the registration keeps the question, not who asked it.
+		token := strings.TrimPrefix(manage[:strings.Index(manage+"?", "?")], "/registrations/")
+		if resp := e.form(c, "/registrations/"+token+"/erase", url.Values{}); resp.StatusCode >= 400 {
+			t.Fatalf("erase: %d", resp.StatusCode)
+		}
+		qs = list()
+		if len(qs) != 2 || qs[1].Text != "Et pour une fleuriste ?" || qs[1].Email != "" || qs[1].Name != "" || qs[0].Email != "anne1@example.be" {
+			t.Fatalf("questions after erasing: %+v", qs)
+		}
+	})
+}

@@ -195,6 +195,7 @@ type apiRegistrationIn struct {
 	CommuneNIS     string `json:"commune_nis"`
 	Phone          string `json:"phone"`
 	ConsentContact bool   `json:"consent_contact"`
+	Question       string `json:"question"` // optional, for the facilitators
 }
 
 // apiRegistration is a registration as its owner sees it.
@@ -225,8 +226,10 @@ func (s *Server) manageURL(reg sessions.Registration) string {
 }
 
 // register validates a form and registers the person: the one path of both
-// the HTML form and the API.
-func (s *Server) register(r *http.Request, sessionID int64, f sessions.RegistrationForm) (store.RegisterResult, error) {
+// the HTML form and the API. A question typed with the registration goes
+// to the facilitators, under the person's name and address; a question too
+// long stops the registration, so that nothing typed is lost.
+func (s *Server) register(r *http.Request, sessionID int64, f sessions.RegistrationForm, question string) (store.RegisterResult, error) {
 	f.Normalize()
 	f.Lang = s.localizer(r).Lang
 	dir, err := s.st.Communes.Directory(r.Context())
@@ -234,14 +237,53 @@ func (s *Server) register(r *http.Request, sessionID int64, f sessions.Registrat
 		return store.RegisterResult{}, err
 	}
 	reg, err := f.Validate(dir)
+	q := outreach.Question{SessionID: sessionID, Text: question, Name: f.FirstName + " " + f.LastName, Email: f.Email,
+		Source: outreach.FromRegistration}
+	q.Normalize()
+	if q.Text != "" {
+		if qerr := q.Validate(); qerr != nil {
+			err = joinQuestionError(err, qerr)
+		}
+	}
 	if err != nil {
 		return store.RegisterResult{}, err
 	}
 	res, err := s.st.Registrations.Register(r.Context(), sessionID, reg, s.now())
-	if err == nil && res.Created {
-		s.kick()
+	if err != nil {
+		return res, err
 	}
-	return res, err
+	if res.Created {
+		s.kick()
+		if q.Text != "" {
+			if _, err := s.st.Questions.Add(r.Context(), q, 0, s.now()); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// joinQuestionError adds the question's field errors, renamed "question",
+// to the registration's.
+func joinQuestionError(regErr, qErr error) error {
+	var v apperr.Validation
+	if regErr != nil {
+		e, ok := apperr.As(regErr)
+		if !ok || e.Kind != apperr.Invalid {
+			return regErr
+		}
+		for _, f := range e.Fields {
+			v.Add(f.Field, f.Key, f.Args)
+		}
+	}
+	if e, ok := apperr.As(qErr); ok {
+		for _, f := range e.Fields {
+			if f.Field == "text" {
+				v.Add("question", f.Key, f.Args)
+			}
+		}
+	}
+	return v.Err()
 }
 
 func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
@@ -254,7 +296,7 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.register(r, id, sessions.RegistrationForm{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
-		Phone: in.Phone, ShopName: in.ShopName, Sector: in.Sector, Commune: in.CommuneNIS, ConsentContact: in.ConsentContact})
+		Phone: in.Phone, ShopName: in.ShopName, Sector: in.Sector, Commune: in.CommuneNIS, ConsentContact: in.ConsentContact}, in.Question)
 	if err != nil {
 		return err
 	}
@@ -367,8 +409,8 @@ type sessionView struct {
 }
 
 type registrationFormView struct {
-	FirstName, LastName, Email, Phone, ShopName, Sector, Commune string
-	Consent                                                      bool
+	FirstName, LastName, Email, Phone, ShopName, Sector, Commune, Question string
+	Consent                                                                bool
 }
 
 func (s *Server) sessionView(r *http.Request, id int64) (sessionView, error) {
@@ -414,9 +456,10 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	fv := registrationFormView{FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
 		Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"), ShopName: r.PostFormValue("shop_name"),
-		Sector: r.PostFormValue("sector"), Commune: r.PostFormValue("commune"), Consent: r.PostFormValue("consent_contact") == "yes"}
+		Sector: r.PostFormValue("sector"), Commune: r.PostFormValue("commune"), Consent: r.PostFormValue("consent_contact") == "yes",
+		Question: r.PostFormValue("question")}
 	res, err := s.register(r, id, sessions.RegistrationForm{FirstName: fv.FirstName, LastName: fv.LastName, Email: fv.Email,
-		Phone: fv.Phone, ShopName: fv.ShopName, Sector: fv.Sector, Commune: fv.Commune, ConsentContact: fv.Consent})
+		Phone: fv.Phone, ShopName: fv.ShopName, Sector: fv.Sector, Commune: fv.Commune, ConsentContact: fv.Consent}, fv.Question)
 	if err != nil {
 		v, verr := s.sessionView(r, id)
 		if verr != nil {
