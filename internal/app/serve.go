@@ -25,6 +25,12 @@ func cmdServe(ctx context.Context, env Env, cfg config.Config, args []string) er
 
 Runs the web app and its background workers. Applies pending migrations first.
 
+Mail (see README for every setting):
+  VITRINE_SMTP_URL         smtp://user:pass@host:587; none keeps mail in the outbox
+                           (invitation campaigns then wait, pending)
+  VITRINE_MAIL_RATE        mails a second per instance, default 10; 0 lifts the limit
+  VITRINE_MAIL_HOURLY_CAP  invitation mails an hour over all instances, default 0 (none)
+
 `)
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (env VITRINE_ADDR)")
 	f.dbFlag(&cfg)
