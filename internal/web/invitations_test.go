@@ -175,6 +175,27 @@ func TestInvitationsAPI(t *testing.T) {
 		if len(e.smtp.To("luc@cafe.be")) != 2 || len(e.smtp.To("anne@boulangerie.be")) != 1 {
 			t.Fatalf("second campaign mailed luc %d times, anne %d times", len(e.smtp.To("luc@cafe.be")), len(e.smtp.To("anne@boulangerie.be")))
 		}
+
+		// A cancelled campaign sends nothing, and stays cancelled.
+		s3 := e.inviteSession("Halle", 120*time.Hour)
+		var third invitationJSON
+		if code, raw := e.api("POST", "/api/v1/invitations", tok, map[string]any{"session_ids": []int64{s3.ID}, "communes": []string{"52012"}}, &third); code != 201 || third.Recipients != 1 {
+			t.Fatalf("third campaign: %d %s", code, raw)
+		}
+		path3 := fmt.Sprintf("/api/v1/invitations/%d", third.ID)
+		if code, raw := e.api("POST", path3+"/cancel", tok, nil, &got); code != 200 || got.Status != "cancelled" {
+			t.Fatalf("cancel: %d %s", code, raw)
+		}
+		if code, _ := e.api("POST", path3+"/resume", tok, nil, nil); code != http.StatusConflict {
+			t.Errorf("resume after cancel: %d", code)
+		}
+		if code, _ := e.api("POST", path3+"/explode", tok, nil, nil); code != http.StatusNotFound {
+			t.Errorf("unknown action: %d", code)
+		}
+		e.sendInvitations()
+		if len(e.smtp.To("luc@cafe.be")) != 2 {
+			t.Fatal("a cancelled campaign sent")
+		}
 	})
 }
 
@@ -280,6 +301,9 @@ func TestInvitationsPages(t *testing.T) {
 		list := body(t, e.doWith(c, "GET", "/staff/invitations", nil))
 		if !strings.Contains(list, loc) {
 			t.Fatal("the campaign is not listed")
+		}
+		if resp := e.doWith(c, "GET", "/staff/invitations/999999", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown campaign page: %d", resp.StatusCode)
 		}
 		// Consultants have no access.
 		c2 := e.browser()
