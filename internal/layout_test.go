@@ -15,7 +15,7 @@ import (
 )
 
 // domain lists the domain packages.
-var domain = []string{"aid", "apperr", "campaign", "commune", "contact", "csvin", "diagnostic", "funding", "maturity",
+var domain = []string{"aid", "apperr", "campaign", "commune", "contact", "csvin", "diagnostic", "funding", "invite", "maturity",
 	"outreach", "person", "plan", "sessions", "skill", "staff", "training"}
 
 // noIO are standard packages a domain package must not import: the
