@@ -164,6 +164,7 @@ type Progress struct {
 	Failed     int // refused or given up, including hard bounces
 	Suppressed int // unsubscribed or bounced elsewhere before their turn
 	Pending    int // not yet sent (including those being sent)
+	Cancelled  int // never sent: the campaign was cancelled before their turn
 }
 
 // Percent is how much of the campaign is over, 0–100.

@@ -228,6 +228,9 @@ func (s *InvitationStore) fill(ctx context.Context, c *invite.Campaign) error {
 			p.Pending += n
 		}
 	}
+	if c.Status == invite.Cancelled {
+		p.Cancelled, p.Pending = p.Pending, 0
+	}
 	c.Progress = p
 	return rows.Err()
 }

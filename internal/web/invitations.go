@@ -209,13 +209,14 @@ type apiInvitation struct {
 	Failed     int       `json:"failed"`
 	Pending    int       `json:"pending"`
 	Suppressed int       `json:"suppressed"`
+	Cancelled  int       `json:"cancelled"`
 	CreatedAt  time.Time `json:"created_at"`
 }
 
 func toAPIInvitation(c invite.Campaign) apiInvitation {
 	return apiInvitation{ID: c.ID, Status: string(c.Status), SessionIDs: c.Criteria.SessionIDs, Communes: c.Criteria.Communes,
 		RadiusKm: c.Criteria.RadiusKm, Recipients: c.Progress.Recipients, Sent: c.Progress.Sent, Failed: c.Progress.Failed,
-		Pending: c.Progress.Pending, Suppressed: c.Progress.Suppressed, CreatedAt: c.CreatedAt}
+		Pending: c.Progress.Pending, Suppressed: c.Progress.Suppressed, Cancelled: c.Progress.Cancelled, CreatedAt: c.CreatedAt}
 }
 
 // apiInvitationCreate builds a campaign and starts sending it at once.

@@ -44,9 +44,9 @@ func (e *testEnv) inviteSession(venue string, in time.Duration) sessions.Session
 }
 
 type invitationJSON struct {
-	ID                                            int64
-	Status                                        string
-	Recipients, Sent, Failed, Pending, Suppressed int
+	ID                                                       int64
+	Status                                                   string
+	Recipients, Sent, Failed, Pending, Suppressed, Cancelled int
 }
 
 var unsubscribeLink = regexp.MustCompile(`/u/([0-9a-f]{32})`)
@@ -183,7 +183,7 @@ func TestInvitationsAPI(t *testing.T) {
 			t.Fatalf("third campaign: %d %s", code, raw)
 		}
 		path3 := fmt.Sprintf("/api/v1/invitations/%d", third.ID)
-		if code, raw := e.api("POST", path3+"/cancel", tok, nil, &got); code != 200 || got.Status != "cancelled" {
+		if code, raw := e.api("POST", path3+"/cancel", tok, nil, &got); code != 200 || got.Status != "cancelled" || got.Pending != 0 || got.Cancelled != 1 {
 			t.Fatalf("cancel: %d %s", code, raw)
 		}
 		if code, _ := e.api("POST", path3+"/resume", tok, nil, nil); code != http.StatusConflict {
