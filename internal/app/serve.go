@@ -109,7 +109,7 @@ func Serve(ctx context.Context, cfg config.Config, ln net.Listener, demo bool, l
 	}
 	srv, err := web.New(web.Config{
 		BaseURL: cfg.PublicURL(), RateLimit: cfg.RateLimit, TrustProxy: cfg.TrustProxy,
-		TileURL: cfg.TileURL, Version: Version, Demo: demo,
+		TileURL: cfg.TileURL, Version: Version, Demo: demo, MailOff: sender == nil,
 	}, st, cat, log, web.WithMailer(web.Mailer{Composer: composer, Kick: runner.Kick, KickInvitations: kickInvites}))
 	if err != nil {
 		ln.Close()

@@ -120,6 +120,7 @@ type campaignView struct {
 	CommuneNames string
 	Sample       *mail.Message
 	Refresh      bool
+	MailOff      bool // no SMTP server: the campaign waits
 }
 
 func (s *Server) invitationPage(w http.ResponseWriter, r *http.Request) error {
@@ -131,7 +132,8 @@ func (s *Server) invitationPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := campaignView{Page: s.page(r, ""), Campaign: c, Refresh: c.Status == invite.Sending}
+	v := campaignView{Page: s.page(r, ""), Campaign: c, Refresh: c.Status == invite.Sending && !s.cfg.MailOff,
+		MailOff: s.cfg.MailOff && c.Progress.Pending > 0}
 	v.Title = v.T("invitations.campaign_title", "ID", c.ID)
 	if v.Sessions, err = s.st.Invitations.Sessions(r.Context(), id); err != nil {
 		return err

@@ -313,3 +313,26 @@ func TestInvitationsPages(t *testing.T) {
 		}
 	})
 }
+
+// Without an SMTP server a campaign waits, and its page says why instead
+// of refreshing forever.
+func TestInvitationWaitsWithoutMailServer(t *testing.T) {
+	each(t, func(t *testing.T, e *testEnv) {
+		tok, s := e.inviteSetup("Salle des fêtes")
+		var c invitationJSON
+		if code, raw := e.api("POST", "/api/v1/invitations", tok, map[string]any{"session_ids": []int64{s.ID}, "communes": []string{"52012"}}, &c); code != 201 {
+			t.Fatalf("campaign: %d %s", code, raw)
+		}
+		client := e.browser()
+		e.signIn(client, staff.Admin, "admin@example.org")
+		page := e.page(client, fmt.Sprintf("/staff/invitations/%d", c.ID))
+		if strings.Contains(page, `id="mail-off"`) || !strings.Contains(page, `http-equiv="refresh"`) {
+			t.Error("with a mail server, the page refreshes and has no notice")
+		}
+		e.srv.cfg.MailOff = true
+		page = e.page(client, fmt.Sprintf("/staff/invitations/%d", c.ID))
+		if !strings.Contains(page, `id="mail-off"`) || !strings.Contains(page, "VITRINE_SMTP_URL") || strings.Contains(page, `http-equiv="refresh"`) {
+			t.Error("without a mail server, the page does not say the campaign waits")
+		}
+	})
+}

@@ -32,6 +32,9 @@ type Config struct {
 	TileURL      string // map tile server template; "" hides map tiles
 	Version      string
 	Demo         bool // the demo campaign is loaded: say so on the pages
+	// MailOff says no SMTP server is set: mails wait, readable in the
+	// outbox, and campaigns wait to be sent; the campaign pages say so.
+	MailOff bool
 }
 
 func (c *Config) defaults() {
