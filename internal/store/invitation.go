@@ -53,6 +53,10 @@ func (db *DB) tokenExpr() string {
 	return "lower(hex(randomblob(16)))"
 }
 
+// DraftLifetime is how long a campaign previewed but never sent is kept:
+// the next campaign created after it removes it.
+const DraftLifetime = 24 * time.Hour
+
 // Create builds a draft campaign: it checks the criteria, finds the
 // recipients (contacts in the chosen communes, or within radius_km of a
 // chosen session's commune; minus opted-out and suppressed addresses, those
@@ -104,6 +108,12 @@ func (s *InvitationStore) Create(ctx context.Context, c invite.Criteria, by Acto
 	}
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// Previews never sent are drafts left behind: those older than a
+		// day go, with their recipients.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM invitation_campaigns WHERE status = 'draft' AND created_at < $1",
+			utc(now.Add(-DraftLifetime))); err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `
 INSERT INTO invitation_campaigns (status, communes, radius_km, created_by, created_at, updated_at)
 VALUES ('draft', $1, $2, $3, $4, $4) RETURNING id`, strings.Join(c.Communes, ","), c.RadiusKm, nullInt(by.UserID), utc(now)).Scan(&id); err != nil {

@@ -118,6 +118,48 @@ VALUES ($1, 'Bob', 'B', 'b@example.be', 'b@example.be', 'Chez Bob', 'food', 'con
 	})
 }
 
+// A preview never sent is removed a day later by the next campaign; a
+// campaign that was sent stays.
+func TestInvitationDraftsLeftBehindGo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		s := invitationFixture(t, st, "a@example.be;Anne;A;Chez Anne;Châtelet;contract\n")
+		by := store.Actor{Name: "federation@example.org"}
+		crit := invite.Criteria{SessionIDs: []int64{s.ID}, Communes: []string{"52012"}}
+		left, err := st.Invitations.Create(ctx, crit, by, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent, err := st.Invitations.Create(ctx, crit, by, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Invitations.Transition(ctx, sent.ID, invite.Send, now); err != nil {
+			t.Fatal(err)
+		}
+		// Within the day, the draft stays.
+		if _, err := st.Invitations.Create(ctx, crit, by, now.Add(store.DraftLifetime-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Invitations.Get(ctx, left.ID); err != nil {
+			t.Fatalf("a draft of the day went: %v", err)
+		}
+		if _, err := st.Invitations.Create(ctx, crit, by, now.Add(store.DraftLifetime+time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Invitations.Get(ctx, left.ID); !errors.Is(err, store.ErrCampaignNotFound) {
+			t.Errorf("a draft of yesterday is still there: %v", err)
+		}
+		if c, err := st.Invitations.Get(ctx, sent.ID); err != nil || c.Status != invite.Sending || c.Progress.Recipients != 1 {
+			t.Errorf("the campaign sent: %+v %v", c, err)
+		}
+		var orphans int
+		if err := st.DB.Writer().QueryRow("SELECT COUNT(*) FROM invitation_recipients WHERE campaign_id = $1", left.ID).Scan(&orphans); err != nil || orphans != 0 {
+			t.Errorf("%d recipients of the removed draft remain (%v)", orphans, err)
+		}
+	})
+}
+
 func TestInvitationRestartNeverDuplicates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
