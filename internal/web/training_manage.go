@@ -348,11 +348,18 @@ func (s *Server) createModuleForm(w http.ResponseWriter, r *http.Request) error 
 	if err := s.moduleFormLists(r, &v); err != nil {
 		return err
 	}
-	m, ok := s.moduleFromForm(r, &v)
-	if ok {
+	return s.saveModule(w, r, &v, func(m training.Module, scope int64) (training.Module, error) {
+		return s.st.Trainings.CreateModule(r.Context(), m, scope, s.now())
+	})
+}
+
+// saveModule reads the module form and saves it with save: on success to
+// the module's page with a flash, otherwise the form again with its errors.
+func (s *Server) saveModule(w http.ResponseWriter, r *http.Request, v *moduleFormView,
+	save func(m training.Module, scope int64) (training.Module, error)) error {
+	if m, ok := s.moduleFromForm(r, v); ok {
 		u, _ := userFrom(r.Context())
-		var err error
-		m, err = s.st.Trainings.CreateModule(r.Context(), m, scopeOf(u), s.now())
+		m, err := save(m, scopeOf(u))
 		if fe, isField := fieldErrors(v.L, err); isField {
 			v.Errors = fe
 		} else if err != nil {
@@ -363,7 +370,7 @@ func (s *Server) createModuleForm(w http.ResponseWriter, r *http.Request) error 
 			return nil
 		}
 	}
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_module", v)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_module", *v)
 }
 
 func (s *Server) editModulePage(w http.ResponseWriter, r *http.Request) error {
@@ -371,13 +378,18 @@ func (s *Server) editModulePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.fillModuleForm(&v)
+	v.Session = map[string]string{"capacity": "12"}
+	return s.render(w, r, "staff_module", v)
+}
+
+// fillModuleForm puts the module's own values in the form.
+func (s *Server) fillModuleForm(v *moduleFormView) {
 	v.Form = s.moduleFormValues(v.Module)
 	v.Skills = map[string]bool{}
 	for _, sk := range v.Module.Skills {
 		v.Skills[sk] = true
 	}
-	v.Session = map[string]string{"capacity": "12"}
-	return s.render(w, r, "staff_module", v)
 }
 
 func (s *Server) moduleEditView(r *http.Request) (moduleFormView, error) {
@@ -406,21 +418,9 @@ func (s *Server) updateModuleForm(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	v.Session = map[string]string{"capacity": "12"}
-	m, ok := s.moduleFromForm(r, &v)
-	if ok {
-		u, _ := userFrom(r.Context())
-		_, err := s.st.Trainings.UpdateModule(r.Context(), v.Module.ID, m, scopeOf(u), s.now())
-		if fe, isField := fieldErrors(v.L, err); isField {
-			v.Errors = fe
-		} else if err != nil {
-			return err
-		} else {
-			s.sessions.Put(r.Context(), "flash", v.T("training.staff.module_saved"))
-			http.Redirect(w, r, "/staff/trainings/modules/"+strconv.FormatInt(v.Module.ID, 10), http.StatusSeeOther)
-			return nil
-		}
-	}
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_module", v)
+	return s.saveModule(w, r, &v, func(m training.Module, scope int64) (training.Module, error) {
+		return s.st.Trainings.UpdateModule(r.Context(), v.Module.ID, m, scope, s.now())
+	})
 }
 
 // createSessionForm adds a session of one to three days from the module page.
@@ -429,11 +429,7 @@ func (s *Server) createSessionForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	v.Form = s.moduleFormValues(v.Module)
-	v.Skills = map[string]bool{}
-	for _, sk := range v.Module.Skills {
-		v.Skills[sk] = true
-	}
+	s.fillModuleForm(&v)
 	f := map[string]string{}
 	for _, k := range []string{"site", "capacity", "date1", "start1", "end1", "date2", "start2", "end2", "date3", "start3", "end3"} {
 		f[k] = strings.TrimSpace(r.PostFormValue(k))
