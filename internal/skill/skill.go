@@ -12,50 +12,16 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"vitrine/internal/maturity"
 )
 
+// Text is a short text in the four languages, as the questionnaire writes
+// them; Langs and Lang are the questionnaire's too.
+type Text = maturity.Text
+
 // Langs are the languages every text exists in, French first.
-var Langs = []string{"fr", "de", "nl", "en"}
-
-// Lang returns the supported language closest to s ("fr-BE" → "fr"), or "fr".
-func Lang(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.IndexAny(s, "-_"); i >= 0 {
-		s = s[:i]
-	}
-	switch s {
-	case "de", "nl", "en":
-		return s
-	}
-	return "fr"
-}
-
-// Text is a short text in the four languages.
-type Text struct {
-	FR string `json:"fr"`
-	DE string `json:"de"`
-	NL string `json:"nl"`
-	EN string `json:"en"`
-}
-
-// In returns the text in lang, falling back to French.
-func (t Text) In(lang string) string {
-	switch Lang(lang) {
-	case "de":
-		return t.DE
-	case "nl":
-		return t.NL
-	case "en":
-		return t.EN
-	}
-	return t.FR
-}
-
-// Complete reports whether the text exists in every language.
-func (t Text) Complete() bool {
-	return strings.TrimSpace(t.FR) != "" && strings.TrimSpace(t.DE) != "" &&
-		strings.TrimSpace(t.NL) != "" && strings.TrimSpace(t.EN) != ""
-}
+var Langs = maturity.Langs
 
 // Skill is one skill of the taxonomy.
 type Skill struct {
