@@ -31,6 +31,25 @@ func scanQuestion(row interface{ Scan(...any) error }) (outreach.Question, error
 	return q, err
 }
 
+// AddOnce records a question as Add does, unless the same address asked
+// the same text for the same session already, in which case it returns
+// that question: a registration sent again (after a lost answer, or twice)
+// does not ask twice.
+func (s *QuestionStore) AddOnce(ctx context.Context, q outreach.Question, now time.Time) (outreach.Question, error) {
+	q.Normalize()
+	if q.Email != "" {
+		found, err := scanQuestion(s.db.r.QueryRowContext(ctx, "SELECT "+questionCols+
+			" FROM questions WHERE session_id = $1 AND email = $2 AND text = $3 ORDER BY id LIMIT 1", q.SessionID, q.Email, q.Text))
+		if err == nil {
+			return found, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return q, fmt.Errorf("find question: %w", err)
+		}
+	}
+	return s.Add(ctx, q, 0, now)
+}
+
 // Add records a question for a session that is not cancelled. addedBy is
 // the staff account that pasted it (0 for a shopkeeper's own question).
 func (s *QuestionStore) Add(ctx context.Context, q outreach.Question, addedBy int64, now time.Time) (outreach.Question, error) {

@@ -235,6 +235,14 @@ func TestQuestionWithRegistration(t *testing.T) {
 			qs[0].Email != "anne1@example.be" || qs[0].Name != "Anne Dupont 1" {
 			t.Fatalf("questions after registering: %+v", qs)
 		}
+		// Registered already, a new question still reaches the facilitators.
+		in["question"] = "Et la TVA sur les ventes en ligne ?"
+		if status, _, raw := e.registerAPI(s.ID, in); status != 200 {
+			t.Fatalf("register again with a new question: %d %s", status, raw)
+		}
+		if qs = list(); len(qs) != 2 || qs[1].Text != "Et la TVA sur les ventes en ligne ?" {
+			t.Fatalf("questions after a new one: %+v", qs)
+		}
 
 		// Through the page: too long, then right.
 		c := e.browser()
@@ -255,7 +263,7 @@ func TestQuestionWithRegistration(t *testing.T) {
 		}
 		manage := resp.Header.Get("Location")
 		qs = list()
-		if len(qs) != 2 || qs[1].Text != "Et pour une fleuriste ?" || qs[1].Email != "luc@example.be" {
+		if len(qs) != 3 || qs[2].Text != "Et pour une fleuriste ?" || qs[2].Email != "luc@example.be" {
 			t.Fatalf("questions after the page: %+v", qs)
 		}
 
@@ -265,7 +273,7 @@ func TestQuestionWithRegistration(t *testing.T) {
 			t.Fatalf("erase: %d", resp.StatusCode)
 		}
 		qs = list()
-		if len(qs) != 2 || qs[1].Text != "Et pour une fleuriste ?" || qs[1].Email != "" || qs[1].Name != "" || qs[0].Email != "anne1@example.be" {
+		if len(qs) != 3 || qs[2].Text != "Et pour une fleuriste ?" || qs[2].Email != "" || qs[2].Name != "" || qs[0].Email != "anne1@example.be" {
 			t.Fatalf("questions after erasing: %+v", qs)
 		}
 	})

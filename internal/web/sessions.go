@@ -227,8 +227,9 @@ func (s *Server) manageURL(reg sessions.Registration) string {
 
 // register validates a form and registers the person: the one path of both
 // the HTML form and the API. A question typed with the registration goes
-// to the facilitators, under the person's name and address; a question too
-// long stops the registration, so that nothing typed is lost.
+// to the facilitators, under the person's name and address, once even if
+// the form is sent again; a question too long stops the registration, so
+// that nothing typed is lost.
 func (s *Server) register(r *http.Request, sessionID int64, f sessions.RegistrationForm, question string) (store.RegisterResult, error) {
 	f.Normalize()
 	f.Lang = s.localizer(r).Lang
@@ -254,10 +255,12 @@ func (s *Server) register(r *http.Request, sessionID int64, f sessions.Registrat
 	}
 	if res.Created {
 		s.kick()
-		if q.Text != "" {
-			if _, err := s.st.Questions.Add(r.Context(), q, 0, s.now()); err != nil {
-				return res, err
-			}
+	}
+	// Also when the address was registered already: the question may be
+	// new, or the first answer may have been lost before it was written.
+	if q.Text != "" {
+		if _, err := s.st.Questions.AddOnce(r.Context(), q, s.now()); err != nil {
+			return res, err
 		}
 	}
 	return res, nil
