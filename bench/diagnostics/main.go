@@ -15,14 +15,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -30,6 +28,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"vitrine/bench/loadclient"
 )
 
 type questionnaire struct {
@@ -78,8 +78,10 @@ func run(base string, clients int, duration, warmup time.Duration, emailEvery, r
 		encoded[i], _ = json.Marshal(a)
 	}
 
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: clients, MaxIdleConnsPerHost: clients, IdleConnTimeout: time.Minute}}
+	addr, err := hostPort(base)
+	if err != nil {
+		return err
+	}
 	var (
 		seq      atomic.Int64
 		failures atomic.Int64
@@ -112,6 +114,8 @@ func run(base string, clients int, duration, warmup time.Duration, emailEvery, r
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			conn := loadclient.Dial(addr, 10*time.Second)
+			defer conn.Close()
 			var mine []time.Duration
 			for !stop.Load() {
 				var start time.Time
@@ -131,7 +135,7 @@ func run(base string, clients int, duration, warmup time.Duration, emailEvery, r
 				if due == nil {
 					start = time.Now()
 				}
-				err := post(client, base+"/api/v1/diagnostics", b)
+				err := post(conn, b)
 				d := time.Since(start)
 				if !measure.Load() {
 					continue
@@ -188,21 +192,27 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms"
 }
 
+var jsonType = []string{"Content-Type: application/json"}
+
 // post sends one diagnostic and reads the whole answer.
-func post(c *http.Client, url string, body []byte) error {
-	resp, err := c.Post(url, "application/json", bytes.NewReader(body))
+func post(c *loadclient.Conn, body []byte) error {
+	resp, err := c.Do("POST", "/api/v1/diagnostics", jsonType, body)
 	if err != nil {
 		return err
 	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return errors.New(resp.Status + ": " + string(b[:min(len(b), 300)]))
+	if resp.Status != http.StatusCreated {
+		return fmt.Errorf("%d: %s", resp.Status, resp.Body[:min(len(resp.Body), 300)])
 	}
 	return nil
+}
+
+// hostPort is the host:port of a base URL such as http://127.0.0.1:8090.
+func hostPort(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return "", fmt.Errorf("-url %q: want http://host:port", base)
+	}
+	return u.Host, nil
 }
 
 // makeAnswers makes n answer sets at random, each answering enough

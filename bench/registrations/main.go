@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"vitrine/bench/loadclient"
 	"vitrine/internal/sessions"
 	"vitrine/internal/store"
 )
@@ -120,13 +122,16 @@ func run(bin, engine, pgAdmin, mode string, clients, n int) result {
 		ids = append(ids, ss.ID)
 	}
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}, Timeout: time.Minute}
-	// Warm the connections and the server on a session of its own.
+	// One keep-alive connection a client; warm them and the server on a
+	// session of its own.
+	conns := make([]*loadclient.Conn, clients)
 	warm := ids[0]
 	ids = ids[1:]
 	for i := range clients {
+		conns[i] = loadclient.Dial(addr, time.Minute)
+		defer conns[i].Close()
 		body := fmt.Sprintf(`{"first_name":"Warm","last_name":"Up","email":"warm%d@example.be","shop_name":"B","sector":"food","commune_nis":"52012"}`, i)
-		post(client, base, warm, body)
+		post(conns[i], warm, body)
 	}
 	var next atomic.Int64
 	var confirmed atomic.Int64
@@ -145,7 +150,7 @@ func run(bin, engine, pgAdmin, mode string, clients, n int) result {
 				id := ids[rand.IntN(len(ids))]
 				body := fmt.Sprintf(`{"first_name":"Léa","last_name":"Martin","email":"p%d@example.be","shop_name":"Boutique","sector":"food","commune_nis":"52012","consent_contact":true}`, i)
 				t := time.Now()
-				status, ok := post(client, base, id, body)
+				status, ok := post(conns[c], id, body)
 				lat[c] = append(lat[c], time.Since(t))
 				if status == 201 && ok {
 					confirmed.Add(1)
@@ -198,16 +203,15 @@ func batchStats(base, engine, mode string, clients, pid, n int) {
 		1000*v["vitrine_registration_batch_duration_seconds_sum"]/batches, cpuSeconds(pid)*1e6/float64(n))
 }
 
+var jsonType = []string{"Content-Type: application/json"}
+
 // post registers; ok reports a confirmed seat.
-func post(c *http.Client, base string, session int64, body string) (int, bool) {
-	resp, err := c.Post(fmt.Sprintf("%s/api/v1/sessions/%d/registrations", base, session), "application/json", strings.NewReader(body))
+func post(c *loadclient.Conn, session int64, body string) (int, bool) {
+	resp, err := c.Do("POST", "/api/v1/sessions/"+strconv.FormatInt(session, 10)+"/registrations", jsonType, []byte(body))
 	if err != nil {
 		fail("%v", err)
 	}
-	defer resp.Body.Close()
-	var buf [512]byte
-	k, _ := resp.Body.Read(buf[:])
-	return resp.StatusCode, strings.Contains(string(buf[:k]), `"confirmed"`)
+	return resp.Status, bytes.Contains(resp.Body, []byte(`"confirmed"`))
 }
 
 // bareCommits is how many one-row transactions a second the same database
