@@ -160,7 +160,7 @@ func (b *regBatcher) run(jobs []*regJob) {
 	// (two writers, or two instances) never wait on each other in a circle.
 	// The sort is stable: each session keeps its arrival order.
 	sort.SliceStable(jobs, func(i, k int) bool { return jobs[i].sessionID < jobs[k].sessionID })
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := b.s.db.batchContext(time.Minute)
 	defer cancel()
 	if b.s.db.pool != nil {
 		// PostgreSQL: the whole batch in four round trips and a few

@@ -162,7 +162,7 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 	if len(live) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := s.db.batchContext(30 * time.Second)
 	defer cancel()
 	queries := []string{insertDiagnostic, outboxInsert, sqlFirstByEmail}
 	for _, w := range live {

@@ -22,7 +22,7 @@ import (
 )
 
 // record scores answers into a record ready to store.
-func record(t *testing.T, a maturity.Answers, p diagnostic.Profile, sessionID int64) diagnostic.Record {
+func record(t testing.TB, a maturity.Answers, p diagnostic.Profile, sessionID int64) diagnostic.Record {
 	t.Helper()
 	q := maturity.Current()
 	out, err := diagnostic.Evaluate(q, plan.Current(), a, "fr", nil, now)

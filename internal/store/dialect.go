@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -109,6 +110,20 @@ func (db *DB) prep(ctx context.Context, tx *sql.Tx, query string) stmt {
 		return stmt{tx: tx, st: tx.StmtContext(ctx, v.(*sql.Stmt)), query: query}
 	}
 	return stmt{tx: tx, query: query}
+}
+
+// batchContext is the context of a batch of writes made on behalf of
+// requests that are waiting for it (group commit). On PostgreSQL it times
+// out after d, so a batch stuck on the network does not hold the writer for
+// ever. On SQLite it is never done: the driver then runs each statement
+// without the goroutine and progress handler it sets up to watch a
+// context, which took a good part of the single writer's time, and a
+// statement there cannot hang: a wait for a lock ends with busy_timeout.
+func (db *DB) batchContext(d time.Duration) (context.Context, context.CancelFunc) {
+	if db.Engine == SQLite {
+		return context.Background(), func() {}
+	}
+	return context.WithTimeout(context.Background(), d)
 }
 
 // prepareAll prepares statements on the SQLite writer. It must run outside
