@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -118,9 +120,21 @@ type apiSubmission struct {
 // readSubmission decodes and checks a submission: a body that is not JSON
 // is a 400, every wrong value a field of one 422.
 func readSubmission(r *http.Request, q *maturity.Questionnaire, knownCommune func(string) bool) (diagnostic.Submission, error) {
-	var in apiSubmission
-	if err := decodeJSON(r, &in); err != nil {
-		return diagnostic.Submission{}, err
+	body, err := io.ReadAll(r.Body)
+	in, ok := apiSubmission{}, false
+	if err == nil {
+		in, ok = parseSubmission(body)
+	}
+	if !ok {
+		// Read what was read, then the read's error if any, with
+		// encoding/json's strictness and messages.
+		rest := io.Reader(bytes.NewReader(body))
+		if err != nil {
+			rest = io.MultiReader(rest, failingReader{err})
+		}
+		if err := decodeJSONFrom(rest, &in); err != nil {
+			return diagnostic.Submission{}, err
+		}
 	}
 	return checkSubmission(in, q, knownCommune)
 }
