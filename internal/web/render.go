@@ -264,14 +264,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
+	writeJSONBytes(w, status, append(b, '\n'))
+	return nil
+}
+
+// writeJSONBytes answers b, JSON already encoded and ending with a newline
+// as writeJSON's does.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	// A length, so a large answer goes out in one piece rather than chunked.
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
-	return nil
 }
 
 // decodeJSON reads a JSON body strictly: unknown fields and trailing data are errors.
