@@ -230,7 +230,8 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/diagnostics/"+token)
-	return writeJSON(w, http.StatusCreated, s.apiResult(s.localizer(r), token, rec, out, progress))
+	body := s.apiResult(s.localizer(r), token, rec, out, progress)
+	return writeResult(w, http.StatusCreated, &body)
 }
 
 // loadDiagnostic finds a diagnostic by its token; a malformed token is not
@@ -287,10 +288,13 @@ func (s *Server) apiDiagnostic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.apiResult(l, token, rec, out, progress))
+	body := s.apiResult(l, token, rec, out, progress)
+	return writeResult(w, http.StatusOK, &body)
 }
 
-// apiResultBody is a diagnostic as the API returns it.
+// apiResultBody is a diagnostic as the API returns it, written by
+// appendJSON (diagnostic_json.go): a field added here, or to a struct it
+// holds, is to be written there too.
 type apiResultBody struct {
 	ID               int64              `json:"id"`
 	Token            string             `json:"token"`

@@ -6,7 +6,8 @@ package web
 // Why: the answer is some 10 KB of nested structs, and encoding/json spent
 // about a tenth of the server's CPU on it under the load benchmark
 // (reflection, and the garbage of its buffers). This encoder appends the
-// same bytes to a buffer, field by field, without reflection.
+// same bytes field by field, without reflection, to a buffer that
+// writeResult takes from a pool.
 //
 // It must write exactly what json.Marshal writes: the same field order,
 // omitempty, null for a nil slice, the same escapes (HTML-safe ones
@@ -20,8 +21,10 @@ package web
 import (
 	"encoding/json"
 	"math"
+	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -29,10 +32,33 @@ import (
 	"vitrine/internal/plan"
 )
 
-// jsonEncoder appends JSON to buf. The first value JSON cannot hold (a NaN
-// or infinite number, a time RFC 3339 cannot write) is kept in
-// err, as json.Marshal would return it, and the output is then to be
-// thrown away.
+// writeResult answers a diagnostic's result as JSON, like writeJSON would.
+func writeResult(w http.ResponseWriter, status int, b *apiResultBody) error {
+	bp := resultBufs.Get().(*[]byte)
+	out, err := b.appendJSON((*bp)[:0])
+	if err != nil {
+		resultBufs.Put(bp)
+		return err
+	}
+	out = append(out, '\n')
+	writeJSONBytes(w, status, out)
+	if cap(out) <= maxPooledResult {
+		*bp = out
+		resultBufs.Put(bp)
+	}
+	return nil
+}
+
+// resultBufs holds the buffers results are written to; a result is about
+// 10 KB, rarely more than 16 KB. A buffer that grew past maxPooledResult
+// (a plan with very many trainings) is left to the garbage collector.
+var resultBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledResult = 64 << 10
+
+// jsonEncoder appends JSON to buf. The first value JSON cannot hold (a
+// NaN or infinite number, a time RFC 3339 cannot write) is kept in err, as
+// json.Marshal would return it, and the output is then to be thrown away.
 type jsonEncoder struct {
 	buf []byte
 	err error

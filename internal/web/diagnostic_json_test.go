@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strconv"
@@ -192,6 +193,26 @@ func TestResultJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// The answer on the wire is writeJSON's: same status, headers and body.
+func TestWriteResultLikeWriteJSON(t *testing.T) {
+	b := benchResult(t)
+	want, got := httptest.NewRecorder(), httptest.NewRecorder()
+	if err := writeJSON(want, 201, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeResult(got, 201, b); err != nil {
+		t.Fatal(err)
+	}
+	if got.Code != want.Code || !reflect.DeepEqual(got.Header(), want.Header()) || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {
+		t.Errorf("writeResult: %d %v\n%s\nwriteJSON: %d %v\n%s", got.Code, got.Header(), got.Body, want.Code, want.Header(), want.Body)
+	}
+	// Again, from a buffer of the pool.
+	again := httptest.NewRecorder()
+	if err := writeResult(again, 201, b); err != nil || !bytes.Equal(again.Body.Bytes(), want.Body.Bytes()) {
+		t.Errorf("second writeResult differs (%v)", err)
+	}
+}
+
 // ---- Every field, by reflection ----
 
 // filler fills values of any type the result holds, walking the types, so
@@ -367,7 +388,7 @@ func benchResult(tb testing.TB) *apiResultBody {
 }
 
 // BenchmarkResultJSON: json.Marshal against appendJSON, on a new buffer of
-// the right size.
+// the right size and on a buffer of the pool, as writeResult has.
 func BenchmarkResultJSON(b *testing.B) {
 	body := benchResult(b)
 	size, _ := json.Marshal(body)
@@ -386,6 +407,18 @@ func BenchmarkResultJSON(b *testing.B) {
 			if _, err := body.appendJSON(make([]byte, 0, 16<<10)); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	b.Run("appendJSON-pooled", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			bp := resultBufs.Get().(*[]byte)
+			out, err := body.appendJSON((*bp)[:0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			*bp = out
+			resultBufs.Put(bp)
 		}
 	})
 }
