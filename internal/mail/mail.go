@@ -43,7 +43,8 @@ type Composer struct {
 	html    *htmltemplate.Template
 	domain  string // for Message-IDs
 	BaseURL string
-	regs    regMemo // registration mails, composed once per session
+	regs    regMemo    // registration mails, composed once per session
+	results resultMemo // diagnostic result mails, composed once per language and level
 	// UnsubscribeMail, when set, is offered in invitations' List-Unsubscribe
 	// header beside the link (a mailbox someone reads: the sender's).
 	UnsubscribeMail string

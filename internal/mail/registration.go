@@ -51,7 +51,7 @@ func (c *Composer) RegistrationMail(kind string, r sessions.Registration, s sess
 		if m, err = c.Compose(kind, l.Lang, "", d, "Town", s.Town, "Date", l.ShortDate(s.StartsAt)); err != nil {
 			return Message{}, err
 		}
-		c.regs.put(key, m)
+		c.regs.put(key, m, regMemoSize)
 	}
 	m.Headers = maps.Clone(m.Headers) // the memo's own stays as it is
 	m.MessageID = c.NewMessageID()
@@ -85,28 +85,32 @@ type regKey struct {
 	d                RegistrationData
 }
 
-// regMemo keeps the last composed registration mails, with the marks in
-// place of the person. A session changed gives other keys; the old ones
-// go when the memo is full.
-type regMemo struct {
+// memo keeps the last values computed for a bounded number of keys, safe
+// for concurrent use: when full, it starts again empty, so keys no longer
+// asked for (a session changed) go.
+type memo[K comparable, V any] struct {
 	mu sync.Mutex
-	m  map[regKey]Message
+	m  map[K]V
 }
+
+func (r *memo[K, V]) get(k K) (V, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.m[k]
+	return v, ok
+}
+
+func (r *memo[K, V]) put(k K, v V, size int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= size {
+		r.m = make(map[K]V)
+	}
+	r.m[k] = v
+}
+
+// regMemo keeps the last composed registration mails, with the marks in
+// place of the person, at most regMemoSize.
+type regMemo = memo[regKey, Message]
 
 const regMemoSize = 512
-
-func (r *regMemo) get(k regKey) (Message, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	m, ok := r.m[k]
-	return m, ok
-}
-
-func (r *regMemo) put(k regKey, m Message) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m == nil || len(r.m) >= regMemoSize {
-		r.m = make(map[regKey]Message)
-	}
-	r.m[k] = m
-}
