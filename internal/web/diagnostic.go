@@ -182,8 +182,8 @@ func record(q *maturity.Questionnaire, out *diagnostic.Outcome, sub diagnostic.S
 // resultMail composes the mail with the private link to a result; the key
 // in the link proves the email when it is opened.
 func (s *Server) resultMail(lang, to, token, mailKey string, level int, levelName string) (*mail.Message, error) {
-	m, err := s.mailer.Composer.Compose("diagnostic_result", lang, to, map[string]any{
-		"Link": s.absURL("/diagnostics/" + token + "?k=" + mailKey), "Level": level, "LevelName": levelName})
+	m, err := s.mailer.Composer.DiagnosticResultMail(lang, to, mail.DiagnosticResultData{
+		Link: s.absURL("/diagnostics/" + token + "?k=" + mailKey), Level: level, LevelName: levelName})
 	if err != nil {
 		return nil, err
 	}
