@@ -665,21 +665,21 @@ func (s *DiagnosticStore) TrainingCandidates(ctx context.Context, communeNIS str
 	if s.trainings == nil || len(skills) == 0 {
 		return nil, nil
 	}
-	offers, err := s.candidates.get(ctx, s.trainings, now)
+	cat, err := s.candidates.get(ctx, s.trainings, now)
 	if err != nil {
 		return nil, err
 	}
-	var dist func(lat, lon float64) float64
+	var from *place
 	if s.communes != nil {
 		dir, err := s.communes.Directory(ctx)
 		if err != nil {
 			return nil, err
 		}
 		if c, ok := dir.ByNIS(communeNIS); ok {
-			dist = func(lat, lon float64) float64 { return commune.DistanceKm(c.Latitude, c.Longitude, lat, lon) }
+			from = &place{c.Latitude, c.Longitude}
 		}
 	}
-	return trainingCandidates(offers, skills, dist, now), nil
+	return cat.candidates(skills, from, now), nil
 }
 
 // candidateTTL is how long a read of the training catalogue serves plans.
@@ -687,51 +687,94 @@ const candidateTTL = 5 * time.Second
 
 // candidateCache holds the training catalogue's open sessions for plans.
 type candidateCache struct {
-	mu     sync.Mutex
-	at     time.Time
-	offers []training.Offer
+	mu  sync.Mutex
+	at  time.Time
+	cat *candidateCatalogue
 }
 
-func (c *candidateCache) get(ctx context.Context, ts *TrainingStore, now time.Time) ([]training.Offer, error) {
+func (c *candidateCache) get(ctx context.Context, ts *TrainingStore, now time.Time) (*candidateCatalogue, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.offers != nil && now.Sub(c.at) < candidateTTL && !now.Before(c.at) {
-		return c.offers, nil
+	if c.cat != nil && now.Sub(c.at) < candidateTTL && !now.Before(c.at) {
+		return c.cat, nil
 	}
 	offers, err := ts.Catalogue(ctx, CatalogueFilter{Level: -1, From: now})
 	if err != nil {
 		return nil, err
 	}
-	if offers == nil {
-		offers = []training.Offer{}
-	}
-	c.at, c.offers = now, offers
-	return offers, nil
+	c.at, c.cat = now, newCandidateCatalogue(offers)
+	return c.cat, nil
 }
 
-// trainingCandidates turns the catalogue's offers into the plan's
-// candidates: sessions of modules teaching at least one of skills, open
-// tomorrow or later, with a seat left. dist gives the distance from the
-// shop, nil when its place is unknown (every distance is then 0). The
-// voucher cost is the one of a small shop (one worker) using vouchers.
-func trainingCandidates(offers []training.Offer, skills []string, dist func(lat, lon float64) float64, now time.Time) []plan.Session {
-	var out []plan.Session
+// candidateCatalogue is a read of the catalogue as plans use it: the
+// sessions that may be candidates, each already a plan.Session but for its
+// distance, grouped by module with the module's skills as a bit set. What
+// a plan asks for then costs a few bit tests and a copy per session; the
+// distances from a place are computed once per read (see distances).
+type candidateCatalogue struct {
+	skills  map[string]int // skill ID → its bit in the masks
+	words   int            // uint64 words of a mask
+	modules []candidateModule
+
+	mu    sync.Mutex
+	dists map[placeKey][]float64 // from a place to each session, in catalogue order
+	n     int                    // sessions in all
+}
+
+// candidateModule is a module teaching the skills of mask, with its
+// sessions that may be candidates.
+type candidateModule struct {
+	mask     []uint64
+	first    int // the index of its first session in catalogue order
+	sessions []candidateSession
+}
+
+type candidateSession struct {
+	plan.Session // DistanceKm left at 0
+	online       bool
+	lat, lon     float64
+}
+
+// place is where a shop is; placeKey is its coordinates' bits, so that
+// any two equal points (NaN too) share their distances.
+type place struct{ lat, lon float64 }
+
+type placeKey struct{ lat, lon uint64 }
+
+// maxCandidatePlaces bounds the distances kept per read of the catalogue;
+// from more places, distances are computed for each plan.
+const maxCandidatePlaces = 1024
+
+// newCandidateCatalogue keeps the sessions of offers that are scheduled
+// and have a seat left, as plans want them: skills, hours, provider,
+// seats left, price, and the voucher cost of a small shop (one worker)
+// using vouchers.
+func newCandidateCatalogue(offers []training.Offer) *candidateCatalogue {
+	cat := &candidateCatalogue{skills: map[string]int{}}
 	for _, o := range offers {
+		for _, id := range o.Module.Skills {
+			if _, ok := cat.skills[id]; !ok {
+				cat.skills[id] = len(cat.skills)
+			}
+		}
+	}
+	cat.words = (len(cat.skills) + 63) / 64
+	masks := make([]uint64, cat.words*len(offers))
+	for i, o := range offers {
 		m := o.Module
-		if !slices.ContainsFunc(m.Skills, func(id string) bool { return slices.Contains(skills, id) }) {
-			continue
+		cm := candidateModule{mask: masks[i*cat.words : (i+1)*cat.words : (i+1)*cat.words], first: cat.n}
+		for _, id := range m.Skills {
+			j := cat.skills[id]
+			cm.mask[j/64] |= 1 << (j % 64)
 		}
 		for _, ss := range o.Sessions {
-			if !ss.Open(now.Add(24*time.Hour)) || ss.SeatsLeft() == 0 {
+			if ss.Status != training.Scheduled || ss.SeatsLeft() == 0 {
 				continue
 			}
 			c := plan.Session{ModuleID: strconv.FormatInt(m.ID, 10), SessionID: strconv.FormatInt(ss.ID, 10),
 				Title: m.Title, Provider: m.ProviderName, ProviderPrivate: m.ProviderKind.Private(), Skills: m.Skills,
 				Hours: m.Hours(), Format: string(m.Format), Start: ss.StartsAt(), SeatsLeft: ss.SeatsLeft(),
 				VoucherEligible: m.VoucherEligible, PriceCents: int64(m.Price), VoucherCostCents: int64(m.Price)}
-			if dist != nil {
-				c.DistanceKm = ss.DistanceKm(dist)
-			}
 			if m.VoucherEligible {
 				q, err := funding.QuoteVouchers(funding.VoucherInput{Training: ss.VoucherTraining(m, campaignZone),
 					Shop: funding.Shop{FTE: funding.Headcount(1)}, UseVouchers: true})
@@ -739,10 +782,111 @@ func trainingCandidates(offers []training.Offer, skills []string, dist func(lat,
 					c.VoucherCostCents = int64(q.ShopPays)
 				}
 			}
-			out = append(out, c)
+			cm.sessions = append(cm.sessions, candidateSession{Session: c, online: ss.Online(), lat: ss.Latitude, lon: ss.Longitude})
+		}
+		if len(cm.sessions) > 0 {
+			cat.modules = append(cat.modules, cm)
+			cat.n += len(cm.sessions)
+		}
+	}
+	return cat
+}
+
+// candidates returns the plan's candidates: the sessions of modules
+// teaching at least one of skills, open tomorrow or later (after now + 24
+// h), placed from where the shop is (every distance is 0 when from is
+// nil), in catalogue order; nil when there are none.
+func (cat *candidateCatalogue) candidates(skills []string, from *place, now time.Time) []plan.Session {
+	var buf [2]uint64
+	need := buf[:0]
+	if cat.words <= len(buf) {
+		need = buf[:cat.words]
+	} else {
+		need = make([]uint64, cat.words)
+	}
+	wanted := false
+	for _, id := range skills {
+		if j, ok := cat.skills[id]; ok {
+			need[j/64] |= 1 << (j % 64)
+			wanted = true
+		}
+	}
+	if !wanted {
+		return nil
+	}
+	teaches := func(m *candidateModule) bool {
+		for w, bits := range m.mask {
+			if bits&need[w] != 0 {
+				return true
+			}
+		}
+		return false
+	}
+	open := now.Add(24 * time.Hour)
+	n := 0
+	for i := range cat.modules {
+		if m := &cat.modules[i]; teaches(m) {
+			for j := range m.sessions {
+				if open.Before(m.sessions[j].Start) {
+					n++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	var dists []float64
+	if from != nil {
+		dists = cat.distances(*from)
+	}
+	out := make([]plan.Session, 0, n)
+	for i := range cat.modules {
+		m := &cat.modules[i]
+		if !teaches(m) {
+			continue
+		}
+		for j := range m.sessions {
+			if s := &m.sessions[j]; open.Before(s.Start) {
+				out = append(out, s.Session)
+				if dists != nil {
+					out[len(out)-1].DistanceKm = dists[m.first+j]
+				}
+			}
 		}
 	}
 	return out
+}
+
+// distances returns the distance from p to each session, in catalogue
+// order (0 online), computed the first time p asks.
+func (cat *candidateCatalogue) distances(p place) []float64 {
+	k := placeKey{math.Float64bits(p.lat), math.Float64bits(p.lon)}
+	cat.mu.Lock()
+	d, ok := cat.dists[k]
+	cat.mu.Unlock()
+	if ok {
+		return d
+	}
+	d = make([]float64, 0, cat.n)
+	for _, m := range cat.modules {
+		for _, s := range m.sessions {
+			km := 0.0
+			if !s.online {
+				km = commune.DistanceKm(p.lat, p.lon, s.lat, s.lon)
+			}
+			d = append(d, km)
+		}
+	}
+	cat.mu.Lock()
+	defer cat.mu.Unlock()
+	if cat.dists == nil {
+		cat.dists = map[placeKey][]float64{}
+	}
+	if len(cat.dists) < maxCandidatePlaces {
+		cat.dists[k] = d
+	}
+	return d
 }
 
 // tenths writes a 0–100 score with one decimal as an integer.

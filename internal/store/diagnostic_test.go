@@ -410,3 +410,34 @@ func TestTrainingCandidatesFromTheCatalogue(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkTrainingCandidates is the search for a plan's trainings as a
+// submission runs it, the catalogue (the demo's) read already: the skills
+// of a plan, from one commune.
+func BenchmarkTrainingCandidates(b *testing.B) {
+	st := storetest.Open(b, store.SQLite)
+	ctx := context.Background()
+	d, err := campaign.NewDemo(now, brussels)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.LoadDemo(ctx, d, now); err != nil {
+		b.Fatal(err)
+	}
+	out, err := diagnostic.Evaluate(maturity.Current(), plan.Current(), answersAll(1), "fr", nil, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	skills := out.Plan.SkillIDs()
+	c, err := st.Diagnostics.TrainingCandidates(ctx, "52012", skills, now)
+	if err != nil || len(c) == 0 {
+		b.Fatalf("%d candidates for %v: %v", len(c), skills, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := st.Diagnostics.TrainingCandidates(ctx, "52012", skills, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(c)), "candidates")
+}
