@@ -3,7 +3,7 @@ package plan
 import (
 	"math"
 	"math/bits"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -50,39 +50,46 @@ type Choice struct {
 // sessions, sessions starting before now and sessions with no hours or no
 // valid distance are skipped. Skills nobody teaches are reported.
 func Choose(skills []string, candidates []Session, now time.Time) Choice {
-	need := map[string]int{}
-	var order []string
-	for _, s := range skills {
-		if _, ok := need[s]; !ok {
-			need[s] = len(order)
-			order = append(order, s)
-		}
-	}
+	need := newSkillIndex(skills)
+	order := need.order
 	words := (len(order) + 63) / 64
-	type cand struct {
-		s    *Session
-		mask []uint64
-	}
-	var cs []cand
+	// A candidate is its index in candidates and the offset of its mask
+	// in masks, one array for every mask (no pointers: nothing for the
+	// garbage collector to follow). The sessions of a module share their
+	// skills (the same slice), and then their mask.
+	type cand struct{ i, m int }
+	masks := make([]uint64, words*len(candidates)+2*words)
+	missing, rest := masks[:words:words], masks[words:2*words:2*words]
+	mask := func(c cand) []uint64 { return masks[c.m : c.m+words : c.m+words] }
+	cs := make([]cand, 0, len(candidates))
+	var prevSkills []string
+	prev := -1 // the offset of prevSkills' mask, -1 when it teaches nothing needed
 	for i := range candidates {
 		s := &candidates[i]
 		if s.SeatsLeft <= 0 || s.Start.Before(now) || !(s.Hours > 0) || math.IsInf(s.Hours, 0) ||
-			!(s.DistanceKm >= 0) || math.IsInf(s.DistanceKm, 0) {
+			!(s.DistanceKm >= 0) || math.IsInf(s.DistanceKm, 0) || len(s.Skills) == 0 {
 			continue
 		}
-		mask := make([]uint64, words)
-		any := false
+		if len(s.Skills) == len(prevSkills) && &s.Skills[0] == &prevSkills[0] {
+			if prev >= 0 {
+				cs = append(cs, cand{i, prev})
+			}
+			continue
+		}
+		c := cand{i, (i + 2) * words}
+		m, any := mask(c), false
 		for _, sk := range s.Skills {
-			if j, ok := need[sk]; ok {
-				mask[j/64] |= 1 << (j % 64)
+			if j := need.find(sk); j >= 0 {
+				m[j/64] |= 1 << (j % 64)
 				any = true
 			}
 		}
+		prevSkills, prev = s.Skills, -1
 		if any {
-			cs = append(cs, cand{s, mask})
+			prev = c.m
+			cs = append(cs, c)
 		}
 	}
-	missing := make([]uint64, words)
 	for j := range order {
 		missing[j/64] |= 1 << (j % 64)
 	}
@@ -95,50 +102,69 @@ func Choose(skills []string, candidates []Session, now time.Time) Choice {
 	}
 	var chosen []cand
 	for {
-		best, bestNew := -1, 0
-		for i, c := range cs {
-			n := covers(c.mask, missing)
+		// A candidate that teaches nothing missing never will: it leaves
+		// the list, which keeps its order.
+		best, bestNew, kept := -1, 0, 0
+		for _, c := range cs {
+			n := covers(mask(c), missing)
 			if n == 0 {
 				continue
 			}
-			if best < 0 || better(n, c.s, bestNew, cs[best].s) {
-				best, bestNew = i, n
+			cs[kept] = c
+			if best < 0 || better(n, &candidates[c.i], bestNew, &candidates[cs[best].i]) {
+				best, bestNew = kept, n
 			}
+			kept++
 		}
+		cs = cs[:kept]
 		if best < 0 {
 			break
 		}
 		chosen = append(chosen, cs[best])
-		for w := range missing {
-			missing[w] &^= cs[best].mask[w]
+		for w, word := range mask(cs[best]) {
+			missing[w] &^= word
 		}
 	}
 	// Drop what the others make redundant, the last chosen (the least
 	// efficient) first.
 	for i := len(chosen) - 1; i >= 0; i-- {
-		rest := make([]uint64, words)
+		clear(rest)
 		for j, c := range chosen {
 			if j != i {
-				for w := range rest {
-					rest[w] |= c.mask[w]
+				for w, word := range mask(c) {
+					rest[w] |= word
 				}
 			}
 		}
-		if covers(chosen[i].mask, rest) == covers(chosen[i].mask, chosen[i].mask) {
+		if m := mask(chosen[i]); covers(m, rest) == covers(m, m) {
 			chosen = append(chosen[:i], chosen[i+1:]...)
 		}
 	}
-	out := Choice{Sessions: make([]Session, 0, len(chosen)), Covered: []string{}, Uncovered: []string{}}
-	for _, c := range chosen {
-		out.Sessions = append(out.Sessions, *c.s)
-		out.Hours += c.s.Hours
-	}
-	sort.SliceStable(out.Sessions, func(i, j int) bool {
-		a, b := &out.Sessions[i], &out.Sessions[j]
-		if a.DistanceKm != b.DistanceKm {
-			return a.DistanceKm < b.DistanceKm
+	uncovered := 0
+	for j := range order {
+		if missing[j/64]&(1<<(j%64)) != 0 {
+			uncovered++
 		}
-		return a.Start.Before(b.Start)
+	}
+	// Covered and Uncovered share one array, each with no room to grow
+	// into the other's.
+	names := make([]string, len(order))
+	out := Choice{Sessions: make([]Session, 0, len(chosen)),
+		Covered: names[: 0 : len(order)-uncovered], Uncovered: names[len(order)-uncovered : len(order)-uncovered]}
+	for _, c := range chosen {
+		out.Sessions = append(out.Sessions, candidates[c.i])
+		out.Hours += candidates[c.i].Hours
+	}
+	slices.SortStableFunc(out.Sessions, func(a, b Session) int {
+		switch {
+		case a.DistanceKm != b.DistanceKm:
+			return cmpBool(a.DistanceKm < b.DistanceKm)
+		case a.Start.Before(b.Start):
+			return -1
+		case b.Start.Before(a.Start):
+			return 1
+		}
+		return 0
 	})
 	for j, s := range order {
 		if missing[j/64]&(1<<(j%64)) != 0 {
@@ -148,6 +174,51 @@ func Choose(skills []string, candidates []Session, now time.Time) Choice {
 		}
 	}
 	return out
+}
+
+// cmpBool is -1 for before, 1 for after.
+func cmpBool(before bool) int {
+	if before {
+		return -1
+	}
+	return 1
+}
+
+// skillIndex numbers the skills a plan needs, in order, each once: a list
+// searched in turn while it is short (quicker than hashing a few), with a
+// map when it is long.
+type skillIndex struct {
+	order []string
+	m     map[string]int
+}
+
+const shortSkillList = 16
+
+func newSkillIndex(skills []string) skillIndex {
+	x := skillIndex{order: make([]string, 0, len(skills))}
+	if len(skills) > shortSkillList {
+		x.m = make(map[string]int, len(skills))
+	}
+	for _, s := range skills {
+		if x.find(s) < 0 {
+			if x.m != nil {
+				x.m[s] = len(x.order)
+			}
+			x.order = append(x.order, s)
+		}
+	}
+	return x
+}
+
+// find returns the number of skill id, -1 when not needed.
+func (x *skillIndex) find(id string) int {
+	if x.m == nil {
+		return slices.Index(x.order, id)
+	}
+	if j, ok := x.m[id]; ok {
+		return j
+	}
+	return -1
 }
 
 // better reports whether a session teaching n missing skills beats the
