@@ -2,7 +2,7 @@ package plan
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"vitrine/internal/maturity"
 	"vitrine/internal/skill"
@@ -95,9 +95,17 @@ func (rs *Rules) Build(r *maturity.Result, lang string) (*Plan, error) {
 		cands = append(cands, candidate{rule: rule, order: i, gain: rs.gain(rule, r)})
 	}
 	// Best gain first, then the order of the data file.
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].gain > cands[j].gain })
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		switch {
+		case a.gain > b.gain:
+			return -1
+		case a.gain < b.gain:
+			return 1
+		}
+		return 0
+	})
 
-	var picked []*candidate
+	picked := make([]*candidate, 0, rs.MaxActions)
 	take := func(c *candidate, reason string, level int) {
 		c.taken, c.reason, c.level = true, reason, level
 		picked = append(picked, c)
@@ -154,15 +162,17 @@ func (rs *Rules) Build(r *maturity.Result, lang string) (*Plan, error) {
 		}
 	}
 
-	p := &Plan{Version: rs.Version, Lang: lang, Actions: make([]PlanAction, 0, len(picked)), Skills: []SkillRef{}}
-	seen := map[string]bool{}
+	n := 0
+	for _, c := range picked {
+		n += len(c.rule.Skills)
+	}
+	p := &Plan{Version: rs.Version, Lang: lang, Actions: make([]PlanAction, 0, len(picked)), Skills: make([]SkillRef, 0, n)}
 	for _, c := range picked {
 		p.Actions = append(p.Actions, rs.view(c, lang))
 		for _, id := range c.rule.Skills {
-			if seen[id] {
+			if slices.ContainsFunc(p.Skills, func(s SkillRef) bool { return s.ID == id }) {
 				continue
 			}
-			seen[id] = true
 			s, _ := skill.ByID(id)
 			p.Skills = append(p.Skills, SkillRef{ID: id, Name: s.Name(lang), Description: s.Description(lang)})
 		}
@@ -195,6 +205,9 @@ func (rs *Rules) view(c *candidate, lang string) PlanAction {
 		Cost: a.Cost, CostLabel: rs.costs[a.Cost].Label.In(lang),
 		Skills: c.rule.Skills, Gain: float64(int(c.gain*10+0.5)) / 10,
 	}
+	if len(a.Alternatives) > 0 {
+		v.Alternatives = make([]AltView, 0, len(a.Alternatives))
+	}
 	for _, alt := range a.Alternatives {
 		av := AltView{Name: alt.Name.In(lang), Kind: alt.Kind, KindLabel: rs.kinds[alt.Kind].Label.In(lang),
 			Private: alt.Kind == KindPrivate}
@@ -202,6 +215,9 @@ func (rs *Rules) view(c *candidate, lang string) PlanAction {
 			av.Note = alt.Note.In(lang)
 		}
 		v.Alternatives = append(v.Alternatives, av)
+	}
+	if len(c.rule.Topics) > 0 {
+		v.Topics = make([]string, 0, len(c.rule.Topics))
 	}
 	for _, t := range c.rule.Topics {
 		v.Topics = append(v.Topics, t.In(lang))
