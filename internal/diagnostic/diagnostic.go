@@ -250,13 +250,14 @@ func planFor(r *maturity.Result, rules *plan.Rules, lang string, find Trainings,
 	if err != nil {
 		return nil, err
 	}
+	skills := p.SkillIDs()
 	var candidates []plan.Session
-	if find != nil && len(p.Skills) > 0 {
-		if candidates, err = find(p.SkillIDs()); err != nil {
+	if find != nil && len(skills) > 0 {
+		if candidates, err = find(skills); err != nil {
 			return nil, err
 		}
 	}
-	c := plan.Choose(p.SkillIDs(), candidates, now)
+	c := plan.Choose(skills, candidates, now)
 	p.Trainings = &c
 	return &Outcome{Result: r, Plan: p, Candidates: len(candidates)}, nil
 }
