@@ -56,14 +56,16 @@ type batchMetrics struct {
 	duration prometheus.Histogram
 }
 
-func newBatchMetrics() *batchMetrics {
+// newBatchMetrics makes the metrics of the batches of what (registration,
+// diagnostic).
+func newBatchMetrics(what string) *batchMetrics {
 	return &batchMetrics{
 		size: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "vitrine_registration_batch_size", Help: "Registrations written per group-commit transaction.",
+			Name: "vitrine_" + what + "_batch_size", Help: "Rows written per group-commit transaction (" + what + "s).",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
 		}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "vitrine_registration_batch_duration_seconds", Help: "Time to write and commit one batch of registrations.",
+			Name: "vitrine_" + what + "_batch_duration_seconds", Help: "Time to write and commit one batch of " + what + "s.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}),
 	}

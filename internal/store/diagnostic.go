@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"vitrine/internal/apperr"
 	"vitrine/internal/commune"
 	"vitrine/internal/diagnostic"
@@ -27,8 +29,9 @@ import (
 // the short links of the workshops. Tokens arrive hashed: the plain tokens
 // never reach the database.
 type DiagnosticStore struct {
-	db    *DB
-	queue createQueue
+	db      *DB
+	queue   createQueue
+	metrics *batchMetrics
 
 	// Where plans find their trainings.
 	trainings  *TrainingStore
@@ -139,7 +142,10 @@ func (s *DiagnosticStore) flushQueue() {
 			return
 		}
 		s.queue.mu.Unlock()
+		t0 := time.Now()
 		s.createGroup(group)
+		s.metrics.size.Observe(float64(len(group)))
+		s.metrics.duration.Observe(time.Since(t0).Seconds())
 		for _, w := range group {
 			close(w.done)
 		}
@@ -348,6 +354,11 @@ func scanDiagnostic(row interface{ Scan(...any) error }) (diagnostic.Record, err
 // dimension scores.
 func (s *DiagnosticStore) ByToken(ctx context.Context, tokenHash string) (diagnostic.Record, error) {
 	return s.one(ctx, "d.token_hash = $1", tokenHash)
+}
+
+// Collectors returns the diagnostic batches' metrics, for /metrics.
+func (s *DiagnosticStore) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.metrics.size, s.metrics.duration}
 }
 
 // Get returns a diagnostic by ID, with its dimension scores.

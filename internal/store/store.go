@@ -48,13 +48,13 @@ func New(db *DB) *Store {
 		Sessions:    &SessionStore{db: db},
 		Outbox:      &OutboxStore{db: db},
 		Jobs:        &JobStore{db: db},
-		Diagnostics: &DiagnosticStore{db: db, communes: communes},
+		Diagnostics: &DiagnosticStore{db: db, communes: communes, metrics: newBatchMetrics("diagnostic")},
 		Outreach:    &OutreachStore{db: db},
 		Contacts:    &ContactStore{db: db, communes: communes},
 		Questions:   &QuestionStore{db: db},
 		Invitations: &InvitationStore{db: db, communes: communes},
 	}
-	st.Registrations = &RegistrationStore{db: db, metrics: newBatchMetrics()}
+	st.Registrations = &RegistrationStore{db: db, metrics: newBatchMetrics("registration")}
 	st.Sessions.regs = st.Registrations
 	st.Diagnostics.trainings = st.Trainings
 	return st

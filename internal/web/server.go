@@ -96,6 +96,7 @@ func New(cfg Config, st *store.Store, cat *i18n.Catalog, log *slog.Logger, opts 
 	}
 	s.metrics = newMetrics(st.DB)
 	s.metrics.Register(st.Registrations.Collectors()...)
+	s.metrics.Register(st.Diagnostics.Collectors()...)
 	s.sessions = scs.New()
 	s.sessions.Store = st.WebSessions
 	s.sessions.Lifetime = 12 * time.Hour
