@@ -57,4 +57,5 @@ ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 hz=$(getconf CLK_TCK)
 echo "server: $created diagnostics created (warm-up included), $(grep -c '"level":"ERROR"' "$dir/server.log" || true) errors logged," \
   "CPU $(awk -v t="$ticks" -v hz="$hz" -v n="$created" 'BEGIN { printf "%.0f µs", t / hz * 1e6 / (n > 0 ? n : 1) }') a diagnostic," \
-  "peak RSS $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$pid/status")"
+  "peak RSS $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$pid/status")," \
+  "$(awk -v n="$created" '/^write_bytes/ {printf "%.1f kB", $2 / 1024 / (n > 0 ? n : 1)}' "/proc/$pid/io") written to disk a diagnostic"

@@ -3,9 +3,14 @@
 # default DSN (synchronous=FULL) and PostgreSQL on a cluster of its own with
 # the durable defaults (fsync=on, synchronous_commit=on), 64 and 256 clients,
 # one session and 20 sessions, rate limiter off. Prints a Markdown table.
+#
+#   N=40000 bench/registrations.sh            # registrations per run (10,000)
+#   BENCH_DIR=/dev/shm bench/registrations.sh  # both databases in that folder (here:
+#                                              # memory, to tell the server's time from the disk's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d /tmp/vitrine-bench.XXXXXX)
+tmp=$(mktemp -d "${BENCH_DIR:-/tmp}/vitrine-bench.XXXXXX")
+export TMPDIR="$tmp"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() { as_pg "$pgbin/pg_ctl" -D "$tmp/pg" -m fast stop >/dev/null 2>&1 || true; rm -rf "$tmp"; }
