@@ -124,7 +124,7 @@ const insertDiagnostic = `
 INSERT INTO diagnostics (token_hash, questionnaire_version, rules_version, lang, answers, commune_nis, sector,
     email, email_key, shop_name, info_session_id, first_id, first_via, mail_key_hash, level, index_tenths,
     answered, created_at, completed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
 
 // maxGroup bounds the diagnostics of one transaction.
 const maxGroup = 128
@@ -170,7 +170,7 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 	}
 	ctx, cancel := s.db.batchContext(30 * time.Second)
 	defer cancel()
-	queries := []string{insertDiagnostic, outboxInsert, sqlFirstByEmail}
+	queries := []string{insertDiagnostic, insertDiagnostic + returningID, outboxInsert, sqlFirstByEmail}
 	for _, w := range live {
 		if q := scoresQuery(len(w.n.Record.Dimensions)); !slices.Contains(queries, q) {
 			queries = append(queries, q)
@@ -222,11 +222,11 @@ func (s *DiagnosticStore) createOne(ctx context.Context, tx *sql.Tx, w *pendingC
 		rec.CreatedAt = now
 	}
 	rec.CreatedAt, rec.CompletedAt, rec.FirstID, rec.FirstVia = utc(rec.CreatedAt), utc(now), first, via
-	err = s.db.prep(ctx, tx, insertDiagnostic).QueryRowContext(ctx,
+	rec.ID, err = s.db.insertID(ctx, tx, insertDiagnostic,
 		n.TokenHash, rec.Version, rec.RulesVersion, rec.Lang, w.answers, rec.Profile.CommuneNIS,
 		rec.Profile.Sector, nullString(rec.Profile.Email), nullString(rec.Profile.EmailKey()), rec.Profile.ShopName,
 		nullInt(rec.SessionID), nullInt(first), string(via), nullString(n.MailKeyHash), rec.Level, tenths(rec.Index),
-		rec.Answered, rec.CreatedAt, rec.CompletedAt).Scan(&rec.ID)
+		rec.Answered, rec.CreatedAt, rec.CompletedAt)
 	if isUniqueViolation(err) {
 		return diagnostic.Record{}, apperr.Errorf(apperr.Conflict, "diagnostic_exists", "diagnostic.error.exists", nil).Wrap(err)
 	}

@@ -126,6 +126,25 @@ func (db *DB) batchContext(d time.Duration) (context.Context, context.CancelFunc
 	return context.WithTimeout(context.Background(), d)
 }
 
+// returningID ends an INSERT into a table whose key is an id.
+const returningID = " RETURNING id"
+
+// insertID runs an INSERT (without RETURNING) in tx and returns the new
+// row's id: on SQLite from the connection's last rowid, which spares the
+// writer a result set per row; on PostgreSQL with RETURNING id.
+func (db *DB) insertID(ctx context.Context, tx *sql.Tx, insert string, args ...any) (int64, error) {
+	if db.Engine == SQLite {
+		res, err := db.prep(ctx, tx, insert).ExecContext(ctx, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	var id int64
+	err := db.prep(ctx, tx, insert+returningID).QueryRowContext(ctx, args...).Scan(&id)
+	return id, err
+}
+
 // prepareAll prepares statements on the SQLite writer. It must run outside
 // any transaction: the writer has one connection.
 func (db *DB) prepareAll(ctx context.Context, queries ...string) {
