@@ -170,7 +170,7 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 	}
 	ctx, cancel := s.db.batchContext(30 * time.Second)
 	defer cancel()
-	queries := []string{insertDiagnostic, insertDiagnostic + returningID, outboxInsert, sqlFirstByEmail}
+	queries := []string{insertDiagnostic, outboxInsert, sqlFirstByEmail}
 	for _, w := range live {
 		if q := scoresQuery(len(w.n.Record.Dimensions)); !slices.Contains(queries, q) {
 			queries = append(queries, q)
@@ -222,7 +222,7 @@ func (s *DiagnosticStore) createOne(ctx context.Context, tx *sql.Tx, w *pendingC
 		rec.CreatedAt = now
 	}
 	rec.CreatedAt, rec.CompletedAt, rec.FirstID, rec.FirstVia = utc(rec.CreatedAt), utc(now), first, via
-	rec.ID, err = s.db.insertID(ctx, tx, insertDiagnostic,
+	rec.ID, err = s.db.prep(ctx, tx, insertDiagnostic).insertID(ctx,
 		n.TokenHash, rec.Version, rec.RulesVersion, rec.Lang, w.answers, rec.Profile.CommuneNIS,
 		rec.Profile.Sector, nullString(rec.Profile.Email), nullString(rec.Profile.EmailKey()), rec.Profile.ShopName,
 		nullInt(rec.SessionID), nullInt(first), string(via), nullString(n.MailKeyHash), rec.Level, tenths(rec.Index),

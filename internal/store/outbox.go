@@ -42,7 +42,7 @@ func (s *OutboxStore) Enqueue(ctx context.Context, m mail.Message, sendAfter, no
 
 const outboxInsert = `
 INSERT INTO outbox (kind, message_id, recipient, subject, text_body, html_body, headers, ref_type, ref_id, batch_id, send_after, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
 // enqueueMail writes a mail inside the caller's transaction.
 func enqueueMail(ctx context.Context, tx *sql.Tx, m mail.Message, sendAfter, now time.Time) (int64, error) {
@@ -57,9 +57,8 @@ func enqueueMailWith(ctx context.Context, ins stmt, m mail.Message, sendAfter, n
 	if m.Headers == nil {
 		headers = []byte("{}")
 	}
-	var id int64
-	err = ins.QueryRowContext(ctx, m.Kind, m.MessageID, m.To, m.Subject, m.Text, m.HTML, string(headers), m.RefType, m.RefID, m.BatchID,
-		utc(sendAfter), utc(now)).Scan(&id)
+	id, err := ins.insertID(ctx, m.Kind, m.MessageID, m.To, m.Subject, m.Text, m.HTML, string(headers), m.RefType, m.RefID, m.BatchID,
+		utc(sendAfter), utc(now))
 	if err != nil {
 		return 0, fmt.Errorf("enqueue mail: %w", err)
 	}

@@ -225,8 +225,7 @@ RETURNING waitlisted, waitlist_seq`
 INSERT INTO registrations (session_id, first_name, last_name, email, email_key, phone, shop_name, sector, commune_nis,
     lang, status, waitlist_seq, token, checkin_code, consent_contact, consent_at, confirmed_at, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-ON CONFLICT (session_id, email_key) DO NOTHING
-RETURNING id`
+ON CONFLICT (session_id, email_key) DO NOTHING`
 )
 
 // register runs one registration inside tx. It returns an *apperr.Error only
@@ -293,10 +292,10 @@ func (s *RegistrationStore) register(ctx context.Context, tx *sql.Tx, j *regJob)
 	if seq > 0 {
 		seqArg = seq
 	}
-	err = s.db.prep(ctx, tx, sqlInsertRegistration).QueryRowContext(ctx,
+	r.ID, err = s.db.prep(ctx, tx, sqlInsertRegistration).insertID(ctx,
 		r.SessionID, r.FirstName, r.LastName, r.Email, key, r.Phone, r.ShopName, r.Sector, nullString(r.CommuneNIS),
 		r.Lang, string(r.Status), seqArg, r.Token, r.CheckinCode, r.ConsentContact, nullTime(r.ConsentAt),
-		nullTime(r.ConfirmedAt), utc(j.now)).Scan(&r.ID)
+		nullTime(r.ConfirmedAt), utc(j.now))
 	if errors.Is(err, sql.ErrNoRows) {
 		// Another instance registered this address meanwhile: give the place
 		// back (we hold the session's row) and answer with theirs.
