@@ -152,3 +152,16 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// importMembers uploads a partner's members' file (CSV data, saved as
+// membres.csv) through the contacts page, as a signed-in partner.
+func importMembers(t *testing.T, ctx context.Context, s *site, data string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "membres.csv")
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/staff/contacts"), chromedp.SetUploadFiles(chromedp.CSS("#f-file"), []string{file})))
+	_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action="/staff/contacts/import"] button[type=submit]`)))
+	must(t, err)
+}

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,21 +52,14 @@ func TestPartnerSendsInvitations(t *testing.T) {
 	ctx := browser(t)
 	signInAs(t, ctx, s, "federation@example.org")
 
-	file := filepath.Join(t.TempDir(), "membres.csv")
-	data := "Courriel;Prénom;Nom;Commerce;Commune;Base légale\r\n" +
-		"anne@boulangerie.be;Anne;Dupont;Boulangerie Dupont;Châtelet;contrat\r\n" +
-		"luc@cafe.be;Luc;Martin;Café de la Gare;6200;consentement\r\n" +
-		"zoe@fleurs.be;Zoé;Lefèvre;Fleurs Zoé;Thuin;contrat\r\n"
-	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	must(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/staff/contacts"), chromedp.SetUploadFiles(chromedp.CSS("#f-file"), []string{file})))
-	_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form[action="/staff/contacts/import"] button[type=submit]`)))
-	must(t, err)
+	importMembers(t, ctx, s, "Courriel;Prénom;Nom;Commerce;Commune;Base légale\r\n"+
+		"anne@boulangerie.be;Anne;Dupont;Boulangerie Dupont;Châtelet;contrat\r\n"+
+		"luc@cafe.be;Luc;Martin;Café de la Gare;6200;consentement\r\n"+
+		"zoe@fleurs.be;Zoé;Lefèvre;Fleurs Zoé;Thuin;contrat\r\n")
 
 	// From the staff home page to the campaign form.
 	must(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/staff")))
-	_, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`a[href="/staff/invitations"]`)))
+	_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`a[href="/staff/invitations"]`)))
 	must(t, err)
 	if got := text(t, ctx, "h1"); got != "Campagnes d’invitation" {
 		t.Fatalf("h1 = %q", got)

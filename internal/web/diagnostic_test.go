@@ -224,6 +224,8 @@ func TestDiagnosticSubmitErrors(t *testing.T) {
 		}{
 			{"not JSON", "{answers:", 400, nil},
 			{"unknown field", `{"answers": {}, "commune_nis": "52012", "sector": "food", "colour": "red"}`, 400, nil},
+			{"trailing data", `{"answers": {}, "commune_nis": "52012", "sector": "food"} {}`, 400, nil},
+			{"a body over the limit", `{"shop_name": "` + strings.Repeat("a", 2<<20) + `"}`, 413, nil},
 			{"an answer of the wrong kind", submission(with(func(a map[string]any) { a["listing"] = 3 })), 422, []string{"answers.listing"}},
 			{"an object as an answer", submission(with(func(a map[string]any) { a["payment"] = map[string]any{"card": true} })), 422, []string{"answers.payment"}},
 			{"an unknown question", submission(with(func(a map[string]any) { a["shoe-size"] = "42" })), 422, []string{"answers.shoe-size"}},
@@ -259,6 +261,18 @@ func TestDiagnosticSubmitErrors(t *testing.T) {
 		e.st.DB.Reader().QueryRow("SELECT COUNT(*) FROM diagnostics").Scan(&n)
 		if n != 0 {
 			t.Errorf("%d diagnostics stored from wrong submissions", n)
+		}
+		// A body the quick reader leaves to encoding/json (escapes, a key
+		// in capitals) is read all the same.
+		good, _ := json.Marshal(bestAnswers())
+		escaped := `{"Answers": ` + string(good) + `, "commune_nis": "52012", "sector": "food", "shop_name": "Caf\u00e9 \"Chez Zo\u00e9\""}`
+		if status, raw := e.api("POST", "/api/v1/diagnostics", "", escaped, nil); status != 201 {
+			t.Fatalf("escaped body: status %d: %s", status, raw)
+		}
+		var shop string
+		e.st.DB.Reader().QueryRow("SELECT shop_name FROM diagnostics").Scan(&shop)
+		if shop != `Café "Chez Zoé"` {
+			t.Errorf("shop name stored as %q", shop)
 		}
 		// The field messages follow the language.
 		_, raw := e.api("POST", "/api/v1/diagnostics?lang=de", "", submission(bestAnswers(), "commune_nis", "99999"), nil)

@@ -151,10 +151,10 @@ func (p *jsonScanner) str() (string, bool) {
 	return "", false
 }
 
-// known holds the IDs of the questionnaires' questions and options, each
+// knownIDs holds the IDs of the questionnaires' questions and options, each
 // also as an any: a submission's IDs are taken from here rather than
 // copied (and boxed) one by one, a third of the allocations of a read.
-var known = sync.OnceValue(func() map[string]any {
+var knownIDs = sync.OnceValue(func() map[string]any {
 	m := map[string]any{}
 	for _, v := range maturity.Versions() {
 		q, err := maturity.Version(v)
@@ -180,7 +180,7 @@ func (p *jsonScanner) id() (any, bool) {
 	if p.peek() == '"' {
 		for j := p.i + 1; j < len(p.b); j++ {
 			if c := p.b[j]; c == '"' {
-				if v, ok := known()[string(p.b[p.i+1:j])]; ok {
+				if v, ok := knownIDs()[string(p.b[p.i+1:j])]; ok {
 					p.i = j + 1
 					return v, true
 				}
