@@ -2,6 +2,7 @@ package diagnostic
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -212,15 +213,40 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestSecrets(t *testing.T) {
-	tok, hash := NewSecret(TokenPrefix)
-	if !WellFormed(TokenPrefix, tok) || Hash(tok) != hash || len(hash) != 64 {
+	at := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	tok, hash := NewToken(at)
+	if !WellFormed(TokenPrefix, tok) || Hash(tok) != hash || len(hash) != 12+64 {
 		t.Fatalf("token %q hash %q", tok, hash)
 	}
-	other, _ := NewSecret(TokenPrefix)
+	if want := fmt.Sprintf("%012x", at.UnixMilli()); hash[:12] != want {
+		t.Errorf("hash %q begins with %q, want the token's time %q", hash, hash[:12], want)
+	}
+	other, _ := NewToken(at)
 	if other == tok {
 		t.Fatal("two tokens alike")
 	}
-	for _, bad := range []string{"", "dg_", tok[:len(tok)-1], "dk_" + tok[3:], tok + "A", tok[:10] + "!" + tok[11:]} {
+	// Stored hashes sort in the order their tokens were made, whatever
+	// their random part.
+	prev := ""
+	for i := range 200 {
+		_, h := NewToken(at.Add(time.Duration(i) * time.Millisecond))
+		if h <= prev {
+			t.Fatalf("hash %d %q sorts before the one made earlier %q", i, h, prev)
+		}
+		prev = h
+	}
+	// A token made before tokens began with their time, and a mail key:
+	// 32 random bytes, stored as their SHA-256 alone.
+	legacy, legacyHash := NewSecret(TokenPrefix)
+	if !WellFormed(TokenPrefix, legacy) || Hash(legacy) != legacyHash || len(legacyHash) != 64 {
+		t.Fatalf("older token %q hash %q", legacy, legacyHash)
+	}
+	key, keyHash := NewSecret(MailKeyPrefix)
+	if !WellFormed(MailKeyPrefix, key) || len(keyHash) != 64 || WellFormed(MailKeyPrefix, "dk_"+tok[3:]) {
+		t.Fatalf("mail key %q hash %q", key, keyHash)
+	}
+	for _, bad := range []string{"", "dg_", tok[:len(tok)-2], legacy[:len(legacy)-1], "dk_" + tok[3:], tok + "A",
+		tok[:10] + "!" + tok[11:], legacy[:10] + "!" + legacy[11:]} {
 		if WellFormed(TokenPrefix, bad) {
 			t.Errorf("%q taken as well formed", bad)
 		}
@@ -278,4 +304,27 @@ func TestRoom(t *testing.T) {
 	if !slices.Equal(ids, []string{"sales", "operations", "skills"}) || r.Weakest[1].Average != 22.3 || r.Weakest[0].Name != "Vente en ligne et paiement" {
 		t.Errorf("weakest %+v", r.Weakest)
 	}
+}
+
+// FuzzToken: a token read from a link or a submission is checked and hashed
+// without a panic, and a well-formed one hashes to 64 hex digits, or 76 for
+// one that begins with its time.
+func FuzzToken(f *testing.F) {
+	tok, _ := NewToken(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC))
+	legacy, _ := NewSecret(TokenPrefix)
+	for _, s := range []string{tok, legacy, "", "dg_", "dg_!", tok + "=", legacy[:30]} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h := Hash(s)
+		if !WellFormed(TokenPrefix, s) {
+			return
+		}
+		if len(h) != 64 && len(h) != 76 {
+			t.Fatalf("%q hashed to %q", s, h)
+		}
+		if strings.Trim(h, "0123456789abcdef") != "" {
+			t.Fatalf("%q hashed to %q, not hex", s, h)
+		}
+	})
 }

@@ -44,7 +44,7 @@ func BenchmarkDiagnosticCreate(b *testing.B) {
 				for pb.Next() {
 					i := seq.Add(1)
 					n := recs[i%int64(len(recs))]
-					_, n.TokenHash = diagnostic.NewSecret(diagnostic.TokenPrefix)
+					_, n.TokenHash = diagnostic.NewToken(time.Now())
 					if i%4 == 0 {
 						email := "shop-" + strconv.FormatInt(i, 10) + "@example.org"
 						n.Record.Profile.Email = email

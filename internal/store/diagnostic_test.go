@@ -49,7 +49,7 @@ func answersAll(i int) maturity.Answers {
 
 func mustCreate(t *testing.T, st *store.Store, n store.NewDiagnostic) (int64, string) {
 	t.Helper()
-	tok, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+	tok, hash := diagnostic.NewToken(time.Now())
 	n.TokenHash = hash
 	rec, err := st.Diagnostics.Create(context.Background(), n, now)
 	if err != nil {
@@ -156,7 +156,7 @@ func TestDiagnosticsStoreAndLink(t *testing.T) {
 func TestDiagnosticDrafts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		tok, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+		tok, hash := diagnostic.NewToken(time.Now())
 		id, err := st.Diagnostics.CreateDraft(ctx, hash, diagnostic.Draft{Version: "v1", Lang: "fr"}, now)
 		if err != nil {
 			t.Fatal(err)
@@ -277,13 +277,13 @@ func TestDiagnosticsCreatedTogether(t *testing.T) {
 			err error
 		}
 		results := make([]result, n)
-		_, dupHash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+		_, dupHash := diagnostic.NewToken(time.Now())
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+				_, hash := diagnostic.NewToken(time.Now())
 				nd := store.NewDiagnostic{TokenHash: hash, Record: rec}
 				switch i {
 				case 7:

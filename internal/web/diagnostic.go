@@ -206,7 +206,7 @@ func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	token, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+	token, hash := diagnostic.NewToken(s.now())
 	n := store.NewDiagnostic{TokenHash: hash, Record: record(q, out, sub, lang)}
 	if sub.PreviousToken != "" {
 		n.PreviousTokenHash = diagnostic.Hash(sub.PreviousToken)

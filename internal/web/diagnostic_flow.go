@@ -73,7 +73,7 @@ func (s *Server) diagnosticBegin(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.SessionID = id
 	}
-	token, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+	token, hash := diagnostic.NewToken(s.now())
 	if _, err := s.st.Diagnostics.CreateDraft(ctx, hash, d, s.now()); err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) retake(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	token, hash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+	token, hash := diagnostic.NewToken(s.now())
 	if _, err := s.st.Diagnostics.CreateDraft(ctx, hash, d, s.now()); err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"vitrine/internal/diagnostic"
 	"vitrine/internal/maturity"
+	"vitrine/internal/store"
 	"vitrine/internal/plan"
 	"vitrine/internal/sessions"
 )
@@ -190,7 +191,20 @@ func TestDiagnosticSubmitAndRead(t *testing.T) {
 		if en.LevelName != "Present and active" {
 			t.Errorf("English level name %q", en.LevelName)
 		}
-		for _, tok := range []string{"dg_unknown", out.Token[:len(out.Token)-2] + "AA", "x"} {
+		// A link made before tokens began with their time still opens.
+		rec, err := e.st.Diagnostics.ByToken(context.Background(), diagnostic.Hash(out.Token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		older, olderHash := diagnostic.NewSecret(diagnostic.TokenPrefix)
+		if _, err := e.st.Diagnostics.Create(context.Background(), store.NewDiagnostic{TokenHash: olderHash, Record: rec}, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		var old result
+		if status, raw := e.api("GET", "/api/v1/diagnostics/"+older, "", nil, &old); status != 200 || old.Level != out.Level || old.ID == out.ID {
+			t.Errorf("older token: %d %s", status, raw)
+		}
+		for _, tok := range []string{"dg_unknown", out.Token[:len(out.Token)-2] + "AA", "x", older[:len(older)-2] + "AA"} {
 			if status, _ := e.api("GET", "/api/v1/diagnostics/"+tok, "", nil, nil); status != 404 {
 				t.Errorf("token %q: status %d", tok, status)
 			}
