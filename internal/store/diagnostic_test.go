@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -440,4 +441,34 @@ func BenchmarkTrainingCandidates(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(c)), "candidates")
+}
+
+// The lookups that name a session, an email or a first diagnostic use the
+// partial indexes that leave NULL out (SQLite's plan; PostgreSQL chooses
+// by its statistics, and the functional tests run on both).
+func TestDiagnosticLookupsUseIndexes(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	for q, index := range map[string]string{
+		"SELECT COALESCE(first_id, id) FROM diagnostics WHERE email_key = $1 AND id <> $2 ORDER BY completed_at, id LIMIT 1": "diagnostics_email",
+		"SELECT level, COUNT(*) FROM diagnostics WHERE info_session_id = $1 AND $2 = $2 GROUP BY level":                      "diagnostics_session",
+		"SELECT id FROM diagnostics WHERE first_id = $1 AND $2 = $2":                                                         "diagnostics_first",
+	} {
+		rows, err := st.DB.Reader().Query("EXPLAIN QUERY PLAN "+q, "x", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !strings.Contains(strings.Join(plan, "; "), "INDEX "+index+" ") {
+			t.Errorf("%s\nplan %q, want the index %s", q, plan, index)
+		}
+	}
 }
