@@ -19,9 +19,9 @@ import (
 
 	"vitrine/internal/diagnostic"
 	"vitrine/internal/maturity"
-	"vitrine/internal/store"
 	"vitrine/internal/plan"
 	"vitrine/internal/sessions"
+	"vitrine/internal/store"
 )
 
 // ---- Answers for the tests ----
