@@ -200,8 +200,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 const maxGroup = 128
 
 // flushQueue writes the waiting diagnostics, a group per transaction,
-// until none is left.
+// until none is left. A group is answered once the disk holds it; its flush
+// runs while the next group is written, and that group waits for it before
+// its own flush (see txSyncLater), so one flush is under way at a time and
+// the groups grow while the disk is slow.
 func (s *DiagnosticStore) flushQueue() {
+	var flushing chan struct{} // closed when the previous group's flush is over
 	for {
 		s.queue.mu.Lock()
 		group := s.queue.pending[:min(len(s.queue.pending), maxGroup)]
@@ -213,20 +217,40 @@ func (s *DiagnosticStore) flushQueue() {
 		}
 		s.queue.mu.Unlock()
 		t0 := time.Now()
-		s.createGroup(group)
-		s.metrics.size.Observe(float64(len(group)))
-		s.metrics.duration.Observe(time.Since(t0).Seconds())
-		for _, w := range group {
-			close(w.done)
+		sync := s.createGroup(group)
+		if flushing != nil {
+			<-flushing
 		}
+		flushing = make(chan struct{})
+		go s.answerGroup(group, sync, t0, flushing)
 	}
 }
 
-// createGroup writes a group in one transaction. A field error (an unknown
-// previous token…) is that diagnostic's own and leaves the others; any
-// other error rolls the group back, and each is then tried on its own so
-// that the error lands where it belongs.
-func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
+// answerGroup flushes a written group to the disk, then answers its
+// diagnostics: a failed flush fails those it wrote.
+func (s *DiagnosticStore) answerGroup(group []*pendingCreate, sync func() error, t0 time.Time, flushed chan struct{}) {
+	if err := sync(); err != nil {
+		for _, w := range group {
+			if w.err == nil {
+				w.rec, w.err = diagnostic.Record{}, err
+			}
+		}
+	}
+	close(flushed)
+	s.metrics.size.Observe(float64(len(group)))
+	s.metrics.duration.Observe(time.Since(t0).Seconds())
+	for _, w := range group {
+		close(w.done)
+	}
+}
+
+// createGroup writes a group in one transaction and returns the flush that
+// makes it durable. A field error (an unknown previous token…) is that
+// diagnostic's own and leaves the others; any other error rolls the group
+// back, and each is then tried on its own so that the error lands where it
+// belongs.
+func (s *DiagnosticStore) createGroup(group []*pendingCreate) (sync func() error) {
+	noFlush := func() error { return nil }
 	live := group[:0:0]
 	for _, w := range group {
 		if err := w.ctx.Err(); err != nil {
@@ -236,7 +260,7 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 		live = append(live, w)
 	}
 	if len(live) == 0 {
-		return
+		return noFlush
 	}
 	ctx, cancel := s.db.batchContext(30 * time.Second)
 	defer cancel()
@@ -247,7 +271,7 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 		}
 	}
 	s.db.prepareAll(ctx, queries...)
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	sync, err := s.db.txSyncLater(ctx, func(tx *sql.Tx) error {
 		for _, w := range live {
 			w.rec, w.err = s.createOne(ctx, tx, w)
 			if w.err != nil && apperr.KindOf(w.err) != apperr.Invalid {
@@ -257,12 +281,13 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 		return nil
 	})
 	if err == nil {
-		return
+		return sync
 	}
 	if len(live) == 1 {
 		live[0].rec, live[0].err = diagnostic.Record{}, err
-		return
+		return noFlush
 	}
+	// Each on its own, each commit flushed as usual.
 	for _, w := range live {
 		w.err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 			var err error
@@ -273,6 +298,7 @@ func (s *DiagnosticStore) createGroup(group []*pendingCreate) {
 			w.rec = diagnostic.Record{}
 		}
 	}
+	return noFlush
 }
 
 // createOne writes one diagnostic inside the group's transaction.

@@ -472,3 +472,26 @@ func TestDiagnosticLookupsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// The group commit writes its groups under synchronous=NORMAL and flushes
+// the WAL itself before answering; the writer is back to FULL afterwards,
+// for every other transaction.
+func TestDiagnosticGroupLeavesWriterFull(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mustCreate(t, st, store.NewDiagnostic{Record: record(t, answersAll(1), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)})
+		}()
+	}
+	wg.Wait()
+	var mode int
+	if err := st.DB.Writer().QueryRow("PRAGMA synchronous").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 2 {
+		t.Errorf("the writer is left at synchronous=%d, want 2 (FULL)", mode)
+	}
+}
