@@ -43,6 +43,8 @@ type Catalog struct {
 	missing map[string]bool // keys asked for but absent, for tests
 
 	localizers sync.Map // lang → *Localizer: building one parses language tags
+
+	fast map[string]map[string]fastEntry // lang → key → message T renders without go-i18n
 }
 
 // Load reads the embedded catalogue.
@@ -56,6 +58,7 @@ func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	byTag := map[language.Tag]map[string]*compiled{} // messages for the fast path, see fast.go
 	for _, f := range files {
 		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
@@ -75,6 +78,16 @@ func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
 			}
 			c.keys[lang][m.ID] = true
 		}
+		if byTag[mf.Tag] == nil {
+			byTag[mf.Tag] = map[string]*compiled{}
+		}
+		for id, cm := range fastMessages(mf.Messages) {
+			byTag[mf.Tag][id] = cm
+		}
+	}
+	c.fast = map[string]map[string]fastEntry{}
+	for _, lang := range Langs {
+		c.fast[lang] = fastTable(byTag, resolveTag(c.bundle, lang), language.French)
 	}
 	return c, nil
 }
@@ -138,9 +151,10 @@ func Supported(lang string) bool {
 
 // Localizer translates into one language.
 type Localizer struct {
-	Lang string
-	c    *Catalog
-	l    *goi18n.Localizer
+	Lang  string
+	c     *Catalog
+	l     *goi18n.Localizer
+	table map[string]fastEntry // messages T renders itself, see fast.go
 }
 
 // For returns a localizer for lang (the default language when unsupported).
@@ -151,7 +165,7 @@ func (c *Catalog) For(lang string) *Localizer {
 	if l, ok := c.localizers.Load(lang); ok {
 		return l.(*Localizer)
 	}
-	l, _ := c.localizers.LoadOrStore(lang, &Localizer{Lang: lang, c: c, l: goi18n.NewLocalizer(c.bundle, lang, Default)})
+	l, _ := c.localizers.LoadOrStore(lang, &Localizer{Lang: lang, c: c, l: goi18n.NewLocalizer(c.bundle, lang, Default), table: c.fast[lang]})
 	return l.(*Localizer)
 }
 
@@ -159,6 +173,9 @@ func (c *Catalog) For(lang string) *Localizer {
 // value: T("seats", "Count", 3). A missing key is shown as itself and
 // remembered (see Catalog.Missing).
 func (l *Localizer) T(key string, args ...any) string {
+	if s, ok := l.fast(key, args); ok {
+		return s
+	}
 	return l.localize(key, nil, args)
 }
 
