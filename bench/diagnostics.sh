@@ -10,6 +10,8 @@
 #   RATE=1000 bench/diagnostics.sh           # 1,000 a second between the 64 clients
 #   DBDIR=/dev/shm bench/diagnostics.sh      # the database in that folder (here: memory,
 #                                            # to tell the server's time from the disk's)
+#   BIN=./vitrine-old bench/diagnostics.sh   # that build of the server, to compare two
+#                                            # builds run by turns
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
@@ -22,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 port=${PORT:-18090}
 
-CGO_ENABLED=0 go build -trimpath -o "$dir/vitrine" ./cmd/vitrine
+if [ -n "${BIN:-}" ]; then cp "$BIN" "$dir/vitrine"; else CGO_ENABLED=0 go build -trimpath -o "$dir/vitrine" ./cmd/vitrine; fi
 go build -o "$dir/loadgen" ./bench/diagnostics
 
 VITRINE_RATE_LIMIT=0 VITRINE_DB="sqlite:$dbdir/bench.db" VITRINE_ADDR="127.0.0.1:$port" \
