@@ -402,8 +402,23 @@ func infoSessionExists(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
-// scoresQuery writes n dimension scores of a diagnostic in one statement.
+// scoresQuery writes n dimension scores of a diagnostic in one statement;
+// the usual counts are built once.
 func scoresQuery(n int) string {
+	if n < len(scoresQueries) {
+		return scoresQueries[n]
+	}
+	return buildScoresQuery(n)
+}
+
+var scoresQueries = func() (qs [16]string) {
+	for n := range qs {
+		qs[n] = buildScoresQuery(n)
+	}
+	return qs
+}()
+
+func buildScoresQuery(n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO diagnostic_scores (diagnostic_id, dimension, score_tenths) VALUES ")
 	for i := range n {
