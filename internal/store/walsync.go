@@ -74,14 +74,7 @@ func (db *DB) txNormal(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return runTx(tx, fn)
 }
 
 // syncWAL flushes the WAL file to the disk. It opens the file each time:
