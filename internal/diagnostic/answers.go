@@ -29,44 +29,56 @@ func DecodeAnswers(raw map[string]any, v *apperr.Validation) maturity.Answers {
 		v.Add("answers", KeyTooManyAnswers, map[string]any{"max": MaxAnswers})
 		return maturity.Answers{}
 	}
-	ids := make([]string, 0, len(raw))
-	for id := range raw {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	out := make(maturity.Answers, len(raw))
-	for _, id := range ids {
-		opts, ok := decodeAnswer(raw[id])
-		switch {
-		case !ok:
-			field, args := answerField(id)
-			v.Add(field, KeyAnswerType, args)
-		case opts != nil:
-			out[id] = opts
+	// The options of all answers share one array (a few grow it).
+	all := make([]string, 0, len(raw)+len(raw)/2)
+	bad := false
+	for id, x := range raw {
+		start := len(all)
+		var ok bool
+		if all, ok = appendAnswer(all, x); !ok {
+			bad = true
+		} else if x != nil {
+			out[id] = all[start:len(all):len(all)]
+		}
+	}
+	if bad {
+		// The errors in the order of the IDs, the same at every try.
+		ids := make([]string, 0, len(raw))
+		for id := range raw {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if _, ok := appendAnswer(nil, raw[id]); !ok {
+				field, args := answerField(id)
+				v.Add(field, KeyAnswerType, args)
+			}
 		}
 	}
 	return out
 }
 
-// decodeAnswer reads one answer: nil and true for null.
-func decodeAnswer(x any) ([]string, bool) {
+// appendAnswer appends the options of one answer (a string or an array of
+// strings; none for null) and reports whether it had one of those shapes.
+func appendAnswer(dst []string, x any) ([]string, bool) {
 	switch a := x.(type) {
 	case nil:
-		return nil, true
+		return dst, true
 	case string:
-		return []string{a}, true
+		return append(dst, a), true
 	case []any:
-		opts := make([]string, len(a))
-		for i, o := range a {
+		start := len(dst)
+		for _, o := range a {
 			s, ok := o.(string)
 			if !ok {
-				return nil, false
+				return dst[:start], false
 			}
-			opts[i] = s
+			dst = append(dst, s)
 		}
-		return opts, true
+		return dst, true
 	}
-	return nil, false
+	return dst, false
 }
 
 // answerField names the field of an answer's error: answers.<question_id>,

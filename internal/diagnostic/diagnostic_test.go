@@ -75,6 +75,9 @@ func TestDecodeAnswers(t *testing.T) {
 		{"a list of numbers", `{"payment": [1, 2]}`, maturity.Answers{}, []string{"answers.payment=" + KeyAnswerType}},
 		{"a list with null", `{"payment": ["card", null]}`, maturity.Answers{}, []string{"answers.payment=" + KeyAnswerType}},
 		{"a boolean, odd ID", `{"Listing!": true}`, maturity.Answers{}, []string{"answers=" + KeyAnswerType}},
+		{"good and bad mixed, errors in ID order", `{"d": ["p", "q"], "c": [true], "a": "x", "b": 1, "e": ["r", 2], "f": null, "g": ["s"]}`,
+			maturity.Answers{"a": {"x"}, "d": {"p", "q"}, "g": {"s"}},
+			[]string{"answers.b=" + KeyAnswerType, "answers.c=" + KeyAnswerType, "answers.e=" + KeyAnswerType}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +97,15 @@ func TestDecodeAnswers(t *testing.T) {
 			}
 			if e := fields(t, &v); !slices.Equal(e, tt.errors) {
 				t.Errorf("errors %v, want %v", e, tt.errors)
+			}
+			// The answers share an array: growing one leaves the others.
+			for k := range got {
+				got[k] = append(got[k], "added")
+			}
+			for k, w := range tt.want {
+				if !slices.Equal(got[k], append(slices.Clone(w), "added")) {
+					t.Errorf("after growing every answer, %s = %v", k, got[k])
+				}
 			}
 		})
 	}
