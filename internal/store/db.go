@@ -38,6 +38,9 @@ type DB struct {
 	pool   *pgxpool.Pool
 	path   string // SQLite file
 	dsn    string
+	// The SQLite WAL file as SQLite names it, for the group commits' own
+	// flush (walsync.go); "" when the database is not in WAL mode.
+	walFile string
 
 	done      chan struct{} // closed by Close: background writers stop
 	closeOnce sync.Once
@@ -104,6 +107,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.w.SetConnMaxLifetime(0)
 		db.w.SetConnMaxIdleTime(0)
 		if err := db.w.PingContext(ctx); err != nil {
+			db.w.Close()
+			return nil, fmt.Errorf("open %s: %w", target, err)
+		}
+		if db.walFile, err = sqliteWALFile(ctx, db.w); err != nil {
 			db.w.Close()
 			return nil, fmt.Errorf("open %s: %w", target, err)
 		}

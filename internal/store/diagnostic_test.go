@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -503,5 +505,33 @@ func writerIsFull(t *testing.T, st *store.Store) {
 	}
 	if mode != 2 {
 		t.Errorf("the writer is left at synchronous=%d, want 2 (FULL)", mode)
+	}
+}
+
+// The group commit flushes the WAL file SQLite names, not one guessed from
+// the DSN: here the DSN's "%20" is a space in the file's name.
+func TestDiagnosticGroupFlushesTheWALSQLiteNames(t *testing.T) {
+	path := strings.TrimPrefix(storetest.DSN(t, store.SQLite), "sqlite:")
+	dir := filepath.Dir(path)
+	if err := os.Rename(path, filepath.Join(dir, "vitrine db.db")); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "vitrine%20db.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := store.New(db)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mustCreate(t, st, store.NewDiagnostic{Record: record(t, answersAll(2), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)})
+		}()
+	}
+	wg.Wait()
+	if _, err := os.Stat(filepath.Join(dir, "vitrine db.db-wal")); err != nil {
+		t.Errorf("no WAL beside the database: %v", err)
 	}
 }

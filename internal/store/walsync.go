@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,7 @@ import (
 // anyone, before it has returned nil. On PostgreSQL, which has its own group
 // commit, it is Tx and sync does nothing.
 func (db *DB) txSyncLater(ctx context.Context, fn func(tx *sql.Tx) error) (sync func() error, err error) {
-	if db.Engine != SQLite {
+	if db.Engine != SQLite || db.walFile == "" {
 		return func() error { return nil }, db.Tx(ctx, fn)
 	}
 	for attempt := 0; ; attempt++ {
@@ -77,11 +78,31 @@ func (db *DB) txNormal(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 	return runTx(tx, fn)
 }
 
+// sqliteWALFile returns the file of the WAL that SQLite writes for the
+// database of w, or "" when the database is not in WAL mode (a file system
+// without shared memory, say): its commits then keep their own flush.
+func sqliteWALFile(ctx context.Context, w *sql.DB) (string, error) {
+	var mode, file string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return "", fmt.Errorf("journal mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return "", nil
+	}
+	if err := w.QueryRowContext(ctx, "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
+		return "", fmt.Errorf("database file: %w", err)
+	}
+	if file == "" {
+		return "", nil // a temporary or in-memory database
+	}
+	return file + "-wal", nil
+}
+
 // syncWAL flushes the WAL file to the disk. It opens the file each time:
 // SQLite keeps it while the database is open, and a flush through any
 // descriptor of a file flushes all of it.
 func (db *DB) syncWAL() error {
-	f, err := os.OpenFile(db.path+"-wal", os.O_RDWR, 0)
+	f, err := os.OpenFile(db.walFile, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("flush the WAL: %w", err)
 	}
