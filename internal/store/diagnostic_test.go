@@ -480,16 +480,23 @@ func TestDiagnosticLookupsUseIndexes(t *testing.T) {
 // for every other transaction.
 func TestDiagnosticGroupLeavesWriterFull(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
+	createAtOnce(t, st, 20)
+	writerIsFull(t, st)
+}
+
+// createAtOnce creates n diagnostics from as many goroutines, so that the
+// group commit gathers them.
+func createAtOnce(t *testing.T, st *store.Store, n int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	for range 20 {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			mustCreate(t, st, store.NewDiagnostic{Record: record(t, answersAll(1), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)})
+			mustCreate(t, st, store.NewDiagnostic{Record: record(t, answersAll(1+i%3), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)})
 		}()
 	}
 	wg.Wait()
-	writerIsFull(t, st)
 }
 
 // writerIsFull checks that the SQLite writer is back to synchronous=FULL
@@ -521,16 +528,7 @@ func TestDiagnosticGroupFlushesTheWALSQLiteNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	st := store.New(db)
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mustCreate(t, st, store.NewDiagnostic{Record: record(t, answersAll(2), diagnostic.Profile{CommuneNIS: "52012", Sector: "food"}, 0)})
-		}()
-	}
-	wg.Wait()
+	createAtOnce(t, store.New(db), 20)
 	if _, err := os.Stat(filepath.Join(dir, "vitrine db.db-wal")); err != nil {
 		t.Errorf("no WAL beside the database: %v", err)
 	}
