@@ -79,7 +79,10 @@ func redact(dsn string) string {
 // sqliteDSN builds the modernc DSN: WAL, synchronous=FULL (an acknowledged
 // write survives a power loss), a busy timeout for other processes, foreign
 // keys, immediate transactions for the writer, and sortable UTC timestamps.
+// The path is the file's own name: the characters a "file:" URI would read
+// otherwise ("%", "?", "#") are escaped.
 func sqliteDSN(path string, writer bool) string {
+	path = uriPath.Replace(path)
 	q := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite"
 	if writer {
 		q += "&_txlock=immediate"
@@ -88,6 +91,8 @@ func sqliteDSN(path string, writer bool) string {
 	}
 	return "file:" + path + "?" + q
 }
+
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Open connects to the database named by dsn. It does not migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {

@@ -515,21 +515,32 @@ func writerIsFull(t *testing.T, st *store.Store) {
 	}
 }
 
-// The group commit flushes the WAL file SQLite names, not one guessed from
-// the DSN: here the DSN's "%20" is a space in the file's name.
-func TestDiagnosticGroupFlushesTheWALSQLiteNames(t *testing.T) {
+// A SQLite path is the file's own name, "%", "?" and "#" included, and the
+// group commit flushes the WAL SQLite writes beside that file.
+func TestSQLitePathTakenAsItIs(t *testing.T) {
 	path := strings.TrimPrefix(storetest.DSN(t, store.SQLite), "sqlite:")
-	dir := filepath.Dir(path)
-	if err := os.Rename(path, filepath.Join(dir, "vitrine db.db")); err != nil {
+	odd := filepath.Join(filepath.Dir(path), "vitrine%20 ?#1.db")
+	if err := os.Rename(path, odd); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "vitrine%20db.db"))
+	db, err := store.Open(context.Background(), "sqlite:"+odd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	createAtOnce(t, store.New(db), 20)
-	if _, err := os.Stat(filepath.Join(dir, "vitrine db.db-wal")); err != nil {
+	var n int
+	if err := db.Reader().QueryRow("SELECT COUNT(*) FROM diagnostics").Scan(&n); err != nil || n != 20 {
+		t.Errorf("%d diagnostics read back (%v), want 20", n, err)
+	}
+	if _, err := os.Stat(odd + "-wal"); err != nil {
 		t.Errorf("no WAL beside the database: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(odd)); len(entries) != 3 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files %q, want the database, its WAL and its shared memory", names)
 	}
 }
