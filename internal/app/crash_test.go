@@ -69,6 +69,44 @@ func startChild(t *testing.T, dsn, smtpURL, addr string, env ...string) *child {
 	return nil
 }
 
+// killMidLoad sends requests 0 to n-1 from 16 clients at once: do sends
+// request i and reports whether the server acknowledged it. Right after the
+// killAt-th acknowledgement, kill runs (once). It returns the requests left
+// without an acknowledgement.
+func killMidLoad(n, killAt int, kill func(), do func(i int) bool) (cut []int) {
+	var mu sync.Mutex
+	next, acked := 0, 0
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next >= n {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				mu.Unlock()
+				ok := do(i)
+				mu.Lock()
+				if ok {
+					if acked++; acked == killAt {
+						kill()
+					}
+				} else {
+					cut = append(cut, i)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return cut
+}
+
 // ack is a registration the server acknowledged with a 2xx.
 type ack struct {
 	email string
@@ -126,40 +164,21 @@ func TestCrashDuringRegistrations(t *testing.T) {
 				json.NewDecoder(resp.Body).Decode(&out)
 				return out.ID, resp.StatusCode, nil
 			}
-			load := func(from, n int, stopAfter int, kill func()) {
-				var wg sync.WaitGroup
-				next := from
-				for range 16 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for {
-							mu.Lock()
-							if next >= from+n {
-								mu.Unlock()
-								return
-							}
-							email := fmt.Sprintf("p%d@example.be", next)
-							next++
-							mu.Unlock()
-							id, status, err := register(email)
-							mu.Lock()
-							if err == nil && status/100 == 2 {
-								acks = append(acks, ack{email, id})
-								if len(acks) == stopAfter && kill != nil {
-									kill()
-								}
-							} else {
-								failed = append(failed, email)
-							}
-							mu.Unlock()
-						}
-					}()
-				}
-				wg.Wait()
-			}
 			// Load, and SIGKILL the server after 150 acknowledgements.
-			load(0, 400, 150, func() { srv.cmd.Process.Signal(syscall.SIGKILL) })
+			email := func(i int) string { return fmt.Sprintf("p%d@example.be", i) }
+			cut := killMidLoad(400, 150, func() { srv.cmd.Process.Signal(syscall.SIGKILL) }, func(i int) bool {
+				id, status, err := register(email(i))
+				if err != nil || status/100 != 2 {
+					return false
+				}
+				mu.Lock()
+				acks = append(acks, ack{email(i), id})
+				mu.Unlock()
+				return true
+			})
+			for _, i := range cut {
+				failed = append(failed, email(i))
+			}
 			srv.cmd.Wait()
 			killedAt := len(acks)
 			if len(failed) == 0 {

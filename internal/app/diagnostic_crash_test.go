@@ -54,46 +54,23 @@ func TestCrashDuringDiagnostics(t *testing.T) {
 			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 			var mu sync.Mutex
 			var acks []result
-			cut := 0
-			var wg sync.WaitGroup
-			next := 0
-			for range 16 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						mu.Lock()
-						if next >= 600 {
-							mu.Unlock()
-							return
-						}
-						n := next
-						next++
-						mu.Unlock()
-						var out result
-						status := 0
-						resp, err := client.Post(srv.url+"/api/v1/diagnostics", "application/json", strings.NewReader(body(n)))
-						if err == nil {
-							status = resp.StatusCode
-							err = json.NewDecoder(resp.Body).Decode(&out)
-							resp.Body.Close()
-						}
-						mu.Lock()
-						if err == nil && status == http.StatusCreated {
-							acks = append(acks, out)
-							if len(acks) == 200 {
-								srv.cmd.Process.Signal(syscall.SIGKILL)
-							}
-						} else {
-							cut++
-						}
-						mu.Unlock()
-					}
-				}()
-			}
-			wg.Wait()
+			cut := killMidLoad(600, 200, func() { srv.cmd.Process.Signal(syscall.SIGKILL) }, func(i int) bool {
+				resp, err := client.Post(srv.url+"/api/v1/diagnostics", "application/json", strings.NewReader(body(i)))
+				if err != nil {
+					return false
+				}
+				defer resp.Body.Close()
+				var out result
+				if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&out) != nil {
+					return false
+				}
+				mu.Lock()
+				acks = append(acks, out)
+				mu.Unlock()
+				return true
+			})
 			srv.cmd.Wait()
-			if cut == 0 {
+			if len(cut) == 0 {
 				t.Fatal("the kill interrupted nothing")
 			}
 
@@ -122,7 +99,7 @@ func TestCrashDuringDiagnostics(t *testing.T) {
 					t.Errorf("acknowledged diagnostic %d (level %d): %d, read back %+v", a.ID, a.Level, resp.StatusCode, got)
 				}
 			}
-			t.Logf("%d acknowledged before the kill, %d requests cut off", len(acks), cut)
+			t.Logf("%d acknowledged before the kill, %d requests cut off", len(acks), len(cut))
 		})
 	}
 }
