@@ -194,16 +194,22 @@ func (db *DB) Stats() sql.DBStats { return db.w.Stats() }
 // the engine reports a serialisation failure or a deadlock. fn must be safe
 // to run again.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.retry(ctx, func() error { return db.tx1(ctx, fn) })
+}
+
+// retry runs a transaction's attempt up to five times while it fails for a
+// reason a retry can cure (see retryable), a little longer apart each time.
+func (db *DB) retry(ctx context.Context, attempt func() error) error {
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		err = db.tx1(ctx, fn)
+	for i := range 5 {
+		err = attempt()
 		if err == nil || !db.retryable(err) {
 			return err
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		case <-time.After(time.Duration(i+1) * 5 * time.Millisecond):
 		}
 	}
 	return err

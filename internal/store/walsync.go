@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 )
 
 // Group commit with the flush of one group overlapping the writing of the
@@ -26,25 +25,15 @@ import (
 // group, which waits, growing, for the flush before its own.
 
 // txSyncLater runs fn in a transaction on the writer and commits it without
-// waiting for the disk. The caller must call sync, and return nothing to
-// anyone, before it has returned nil. On PostgreSQL, which has its own group
-// commit, it is Tx and sync does nothing.
+// waiting for the disk. The caller must call sync, and tell nobody of the
+// transaction before it has returned nil. On PostgreSQL, which has its own
+// group commit, or on a SQLite database not in WAL mode, it is Tx and sync
+// does nothing.
 func (db *DB) txSyncLater(ctx context.Context, fn func(tx *sql.Tx) error) (sync func() error, err error) {
 	if db.Engine != SQLite || db.walFile == "" {
 		return func() error { return nil }, db.Tx(ctx, fn)
 	}
-	for attempt := 0; ; attempt++ {
-		err = db.txNormal(ctx, fn)
-		if err == nil || !db.retryable(err) || attempt == 4 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
-	if err != nil {
+	if err := db.retry(ctx, func() error { return db.txNormal(ctx, fn) }); err != nil {
 		return nil, err
 	}
 	return db.syncWAL, nil
